@@ -1,0 +1,146 @@
+//! Settings: one camelCase serde struct, read from `initializationOptions` and
+//! `workspace/configuration` (section `cml-lsp`). Unknown keys are ignored with a log line.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::kind::KindRules;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// Extra globs (relative to the workspace root) for GitLab CI files, e.g. `ci/*.yml`.
+    pub gitlab_globs: Vec<String>,
+    /// Extra globs for GitHub workflow files outside `.github/workflows/`.
+    pub github_globs: Vec<String>,
+    /// Extra globs for params files besides `params.*` and the files `dvc.yaml` names.
+    pub params_globs: Vec<String>,
+    pub diagnostics: DiagnosticsSettings,
+    pub params: ParamsSettings,
+    pub experiment: ExperimentSettings,
+    #[serde(flatten, skip_serializing)]
+    pub unknown: BTreeMap<String, Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DiagnosticsSettings {
+    /// Codes never reported, e.g. `["cml-cloud-option-without-cloud"]`.
+    pub disabled: Vec<String>,
+    /// Report params keys that no `dvc.yaml` stage uses (hint).
+    pub unused_params: bool,
+    /// Report params whose type differs from the committed one at HEAD (hint).
+    pub type_changed_from_head: bool,
+    #[serde(flatten, skip_serializing)]
+    pub unknown: BTreeMap<String, Value>,
+}
+
+impl Default for DiagnosticsSettings {
+    fn default() -> Self {
+        DiagnosticsSettings {
+            disabled: Vec::new(),
+            unused_params: false,
+            type_changed_from_head: true,
+            unknown: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ParamsSettings {
+    /// JSON Schema for params files: a path (relative to the workspace root) per params glob.
+    pub schemas: BTreeMap<String, String>,
+    #[serde(flatten, skip_serializing)]
+    pub unknown: BTreeMap<String, Value>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ExperimentSettings {
+    /// The git remote to push to (default: the base branch's upstream remote, else `origin`).
+    pub remote: Option<String>,
+    /// Forge API base URL, e.g. `https://github.example.com/api/v3`.
+    pub api_url: Option<String>,
+    /// `github`, `gitlab` or `bitbucket`; detected from the remote URL when unset.
+    pub forge: Option<String>,
+    /// Prefix of generated branch names.
+    pub branch_prefix: Option<String>,
+    #[serde(flatten, skip_serializing)]
+    pub unknown: BTreeMap<String, Value>,
+}
+
+impl Settings {
+    /// Parses settings from a JSON value, never failing: a malformed value yields the
+    /// defaults and an error line in the log. Accepts both `{...}` and `{"cml-lsp": {...}}`.
+    pub fn from_json(value: &Value) -> Settings {
+        let value = match value.get("cml-lsp") {
+            Some(inner) => inner,
+            None => value,
+        };
+        if value.is_null() {
+            return Settings::default();
+        }
+        match Settings::deserialize(value) {
+            Ok(s) => {
+                s.log_unknown();
+                s
+            }
+            Err(e) => {
+                tracing::error!("invalid cml-lsp settings, using defaults: {e}");
+                Settings::default()
+            }
+        }
+    }
+
+    /// Every unknown key, as a dotted path.
+    pub fn unknown_keys(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.unknown.keys().cloned().collect();
+        out.extend(self.diagnostics.unknown.keys().map(|k| format!("diagnostics.{k}")));
+        out.extend(self.params.unknown.keys().map(|k| format!("params.{k}")));
+        out.extend(self.experiment.unknown.keys().map(|k| format!("experiment.{k}")));
+        out
+    }
+
+    fn log_unknown(&self) {
+        for k in self.unknown_keys() {
+            tracing::warn!("ignoring unknown setting cml-lsp.{k}");
+        }
+    }
+
+    pub fn kind_rules(&self) -> KindRules {
+        KindRules::new(&self.gitlab_globs, &self.github_globs, &self.params_globs)
+    }
+
+    pub fn is_disabled(&self, code: &str) -> bool {
+        self.diagnostics.disabled.iter().any(|c| c == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_keys_are_ignored_and_listed() {
+        let s = Settings::from_json(&json!({
+            "gitlabGlobs": ["ci/*.yml"],
+            "bogus": 1,
+            "diagnostics": {"disabled": ["yaml-syntax"], "nope": true}
+        }));
+        assert_eq!(s.gitlab_globs, vec!["ci/*.yml".to_string()]);
+        assert_eq!(s.diagnostics.disabled, vec!["yaml-syntax".to_string()]);
+        assert_eq!(s.unknown_keys(), vec!["bogus".to_string(), "diagnostics.nope".to_string()]);
+    }
+
+    #[test]
+    fn malformed_settings_give_defaults() {
+        let s = Settings::from_json(&json!({"gitlabGlobs": 3}));
+        assert_eq!(s, Settings::default());
+        let s = Settings::from_json(&json!({"cml-lsp": {"paramsGlobs": ["conf/*.yaml"]}}));
+        assert_eq!(s.params_globs, vec!["conf/*.yaml".to_string()]);
+    }
+}

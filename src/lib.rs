@@ -1,0 +1,9 @@
+//! cml-lsp: a language server and CLI for CML workflows, DVC params files and `dvc.yaml`.
+//!
+//! The protocol layer lives in [`lsp`]; everything else is plain Rust over our own types.
+
+pub mod codes;
+pub mod config;
+pub mod diag;
+pub mod ide;
+pub mod kind;
