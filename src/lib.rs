@@ -2,8 +2,11 @@
 //!
 //! The protocol layer lives in [`lsp`]; everything else is plain Rust over our own types.
 
+pub mod analysis;
 pub mod codes;
 pub mod config;
 pub mod diag;
 pub mod ide;
 pub mod kind;
+pub mod workspace;
+pub mod yaml;

@@ -11,8 +11,6 @@
 
 use crate::diag::Span;
 
-mod parse;
-mod scalar;
 mod sourcemap;
 
 pub use sourcemap::SourceMap;
@@ -47,7 +45,10 @@ pub enum NodeKind {
     Sequence(Vec<NodeId>),
     Scalar(Scalar),
     /// `*name`; `target` is the anchored node when the anchor is defined earlier in the document.
-    Alias { name: String, target: Option<NodeId> },
+    Alias {
+        name: String,
+        target: Option<NodeId>,
+    },
     /// An absent value (`key:` with nothing after it); its span is empty, placed where the value would start.
     Null,
 }

@@ -1,0 +1,30 @@
+//! The view of the workspace that analyses read other files through: open buffers
+//! (their unsaved text wins) over disk. Implemented by the LSP document store and by
+//! the CLI; analyses never touch the file system directly.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub trait Workspace: Send + Sync {
+    /// The current text of `path`: an open buffer's text, else the file on disk.
+    fn read_text(&self, path: &Path) -> Option<Arc<str>>;
+    /// The workspace roots (folders opened in the editor, or the CLI's paths).
+    fn roots(&self) -> Vec<PathBuf>;
+}
+
+/// A workspace that reads only from disk (the CLI).
+#[derive(Clone, Debug, Default)]
+pub struct DiskWorkspace {
+    pub roots: Vec<PathBuf>,
+}
+
+impl Workspace for DiskWorkspace {
+    fn read_text(&self, path: &Path) -> Option<Arc<str>> {
+        let bytes = std::fs::read(path).ok()?;
+        String::from_utf8(bytes).ok().map(Arc::from)
+    }
+
+    fn roots(&self) -> Vec<PathBuf> {
+        self.roots.clone()
+    }
+}

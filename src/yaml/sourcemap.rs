@@ -1,0 +1,183 @@
+//! Maps offsets in a decoded scalar value back to offsets in the source text.
+
+/// A piecewise map from decoded byte offsets to source byte offsets.
+///
+/// Each segment says: decoded bytes `[dec, dec + len)` are source bytes `[src, src + len)`.
+/// Decoded text that has no 1:1 source (an escape such as `\n`, a folded line break)
+/// is a segment with `len == 0`... covered by `dec` only: offsets inside it map to the
+/// start of the source construct that produced them. Segments are sorted by `dec`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    segs: Vec<Seg>,
+    /// Decoded length; offsets at or past it map to `end_src`.
+    dec_len: u32,
+    /// Source offset just after the last decoded character.
+    end_src: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seg {
+    dec: u32,
+    src: u32,
+    /// Number of bytes copied verbatim. 0 means a synthetic run: every decoded offset
+    /// up to the next segment maps to `src`.
+    len: u32,
+}
+
+impl SourceMap {
+    /// The map of a value copied verbatim from `src_start`.
+    pub fn identity(src_start: usize, len: usize) -> SourceMap {
+        SourceMap {
+            segs: vec![Seg {
+                dec: 0,
+                src: src_start as u32,
+                len: len as u32,
+            }],
+            dec_len: len as u32,
+            end_src: (src_start + len) as u32,
+        }
+    }
+
+    /// Starts an empty map; add runs in decoded order with [`SourceMap::push_verbatim`]
+    /// and [`SourceMap::push_synthetic`], then [`SourceMap::finish`].
+    pub fn builder() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// `len` decoded bytes that are the source bytes starting at `src`.
+    pub fn push_verbatim(&mut self, src: usize, len: usize) {
+        if len == 0 {
+            return;
+        }
+        if let Some(last) = self.segs.last_mut() {
+            if last.len > 0
+                && last.dec + last.len == self.dec_len
+                && last.src + last.len == src as u32
+            {
+                last.len += len as u32;
+                self.dec_len += len as u32;
+                self.end_src = (src + len) as u32;
+                return;
+            }
+        }
+        self.segs.push(Seg {
+            dec: self.dec_len,
+            src: src as u32,
+            len: len as u32,
+        });
+        self.dec_len += len as u32;
+        self.end_src = (src + len) as u32;
+    }
+
+    /// `dec_len` decoded bytes produced by the source construct `[src, src_end)`.
+    pub fn push_synthetic(&mut self, src: usize, src_end: usize, dec_len: usize) {
+        if dec_len == 0 {
+            return;
+        }
+        self.segs.push(Seg {
+            dec: self.dec_len,
+            src: src as u32,
+            len: 0,
+        });
+        self.dec_len += dec_len as u32;
+        self.end_src = src_end as u32;
+    }
+
+    /// Sets where offsets at the end of the decoded value map to (e.g. the end of the
+    /// last source line rather than after a chomped line break).
+    pub fn finish(&mut self, end_src: usize) {
+        self.end_src = end_src as u32;
+    }
+
+    pub fn decoded_len(&self) -> usize {
+        self.dec_len as usize
+    }
+
+    /// The source offset of decoded offset `dec`.
+    pub fn to_source(&self, dec: usize) -> usize {
+        let dec = dec as u32;
+        if dec >= self.dec_len {
+            return self.end_src as usize;
+        }
+        let i = self.segs.partition_point(|s| s.dec <= dec);
+        if i == 0 {
+            return self.segs.first().map_or(self.end_src, |s| s.src) as usize;
+        }
+        let s = self.segs[i - 1];
+        if s.len == 0 {
+            s.src as usize
+        } else if dec < s.dec + s.len {
+            (s.src + (dec - s.dec)) as usize
+        } else {
+            (s.src + s.len) as usize
+        }
+    }
+
+    /// The source span of decoded range `[start, end)`.
+    pub fn span(&self, start: usize, end: usize) -> crate::diag::Span {
+        let s = self.to_source(start);
+        let e = if end > start {
+            self.to_source_end(end)
+        } else {
+            s
+        };
+        crate::diag::Span::new(s, e.max(s))
+    }
+
+    /// The source offset just after decoded byte `end - 1` (end-exclusive mapping).
+    pub fn to_source_end(&self, end: usize) -> usize {
+        if end == 0 {
+            return self.to_source(0);
+        }
+        let last = end - 1;
+        let dec = last as u32;
+        if dec >= self.dec_len {
+            return self.end_src as usize;
+        }
+        let i = self.segs.partition_point(|s| s.dec <= dec);
+        if i == 0 {
+            return self.to_source(end);
+        }
+        let s = self.segs[i - 1];
+        if s.len == 0 {
+            // The end of a synthetic run: the start of whatever comes next.
+            match self.segs.get(i) {
+                Some(next) => next.src as usize,
+                None => self.end_src as usize,
+            }
+        } else {
+            (s.src + (dec - s.dec)) as usize + 1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_maps_with_offset() {
+        let m = SourceMap::identity(10, 5);
+        assert_eq!(m.to_source(0), 10);
+        assert_eq!(m.to_source(4), 14);
+        assert_eq!(m.to_source(5), 15);
+        assert_eq!(m.span(1, 3), crate::diag::Span::new(11, 13));
+    }
+
+    #[test]
+    fn escapes_and_breaks_map_to_their_source() {
+        // source: "a\nb" at offset 0 with quotes: `"a\nb"` -> decoded "a\nb" (3 bytes)
+        // a at 1, escape \n at 2..4, b at 4
+        let mut m = SourceMap::builder();
+        m.push_verbatim(1, 1);
+        m.push_synthetic(2, 4, 1);
+        m.push_verbatim(4, 1);
+        m.finish(5);
+        assert_eq!(m.to_source(0), 1);
+        assert_eq!(m.to_source(1), 2);
+        assert_eq!(m.to_source(2), 4);
+        assert_eq!(m.to_source(3), 5);
+        assert_eq!(m.span(1, 2), crate::diag::Span::new(2, 4));
+        assert_eq!(m.span(0, 3), crate::diag::Span::new(1, 5));
+    }
+}
