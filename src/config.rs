@@ -98,19 +98,9 @@ impl Settings {
     /// Every unknown key, as a dotted path.
     pub fn unknown_keys(&self) -> Vec<String> {
         let mut out: Vec<String> = self.unknown.keys().cloned().collect();
-        out.extend(
-            self.diagnostics
-                .unknown
-                .keys()
-                .map(|k| format!("diagnostics.{k}")),
-        );
+        out.extend(self.diagnostics.unknown.keys().map(|k| format!("diagnostics.{k}")));
         out.extend(self.params.unknown.keys().map(|k| format!("params.{k}")));
-        out.extend(
-            self.experiment
-                .unknown
-                .keys()
-                .map(|k| format!("experiment.{k}")),
-        );
+        out.extend(self.experiment.unknown.keys().map(|k| format!("experiment.{k}")));
         out
     }
 
@@ -143,10 +133,7 @@ mod tests {
         }));
         assert_eq!(s.gitlab_globs, vec!["ci/*.yml".to_string()]);
         assert_eq!(s.diagnostics.disabled, vec!["yaml-syntax".to_string()]);
-        assert_eq!(
-            s.unknown_keys(),
-            vec!["bogus".to_string(), "diagnostics.nope".to_string()]
-        );
+        assert_eq!(s.unknown_keys(), vec!["bogus".to_string(), "diagnostics.nope".to_string()]);
     }
 
     #[test]

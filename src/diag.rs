@@ -37,10 +37,7 @@ impl Span {
     }
 
     pub fn cover(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -110,12 +107,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(
-        code: &'static str,
-        severity: Severity,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(code: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             span,
             severity,

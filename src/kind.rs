@@ -30,18 +30,12 @@ impl FileKind {
     pub fn is_workflow(self) -> bool {
         matches!(
             self,
-            FileKind::GithubWorkflow
-                | FileKind::GithubAction
-                | FileKind::GitlabCi
-                | FileKind::Bitbucket
+            FileKind::GithubWorkflow | FileKind::GithubAction | FileKind::GitlabCi | FileKind::Bitbucket
         )
     }
 
     pub fn is_yaml(self) -> bool {
-        !matches!(
-            self,
-            FileKind::Params(ParamsFormat::Json | ParamsFormat::Toml | ParamsFormat::Python)
-        )
+        !matches!(self, FileKind::Params(ParamsFormat::Json | ParamsFormat::Toml | ParamsFormat::Python))
     }
 }
 
@@ -76,11 +70,7 @@ impl KindRules {
     /// Extra globs are matched against the path relative to the workspace root
     /// (or the whole path when it lies outside every root).
     pub fn new(gitlab_globs: &[String], github_globs: &[String], params_globs: &[String]) -> Self {
-        KindRules {
-            gitlab: build(gitlab_globs),
-            github: build(github_globs),
-            params: build(params_globs),
-        }
+        KindRules { gitlab: build(gitlab_globs), github: build(github_globs), params: build(params_globs) }
     }
 
     /// The kind of `path`, or `None` for files we leave alone.
@@ -99,19 +89,14 @@ impl KindRules {
         if is_yaml {
             let parent = path.parent();
             let pname = parent.and_then(|p| p.file_name()).and_then(|n| n.to_str());
-            let gpname = parent
-                .and_then(|p| p.parent())
-                .and_then(|p| p.file_name())
-                .and_then(|n| n.to_str());
+            let gpname = parent.and_then(|p| p.parent()).and_then(|p| p.file_name()).and_then(|n| n.to_str());
             if pname == Some("workflows") && gpname == Some(".github") {
                 return Some(FileKind::GithubWorkflow);
             }
         }
         match lower.as_str() {
             ".gitlab-ci.yml" | ".gitlab-ci.yaml" => return Some(FileKind::GitlabCi),
-            "bitbucket-pipelines.yml" | "bitbucket-pipelines.yaml" => {
-                return Some(FileKind::Bitbucket)
-            }
+            "bitbucket-pipelines.yml" | "bitbucket-pipelines.yaml" => return Some(FileKind::Bitbucket),
             "dvc.yaml" | "dvc.yml" => return Some(FileKind::DvcYaml),
             "action.yml" | "action.yaml" => return Some(FileKind::GithubAction),
             "params.yaml" | "params.yml" => return Some(FileKind::Params(ParamsFormat::Yaml)),
@@ -143,33 +128,20 @@ mod tests {
     use super::*;
 
     fn kind(p: &str) -> Option<FileKind> {
-        KindRules::new(&["ci/*.gitlab-ci.yml".into()], &[], &[])
-            .classify(Path::new(p), Some(Path::new(p)))
+        KindRules::new(&["ci/*.gitlab-ci.yml".into()], &[], &[]).classify(Path::new(p), Some(Path::new(p)))
     }
 
     #[test]
     fn classifies_by_path() {
-        assert_eq!(
-            kind(".github/workflows/cml.yaml"),
-            Some(FileKind::GithubWorkflow)
-        );
-        assert_eq!(
-            kind("a/.github/workflows/x.YML"),
-            Some(FileKind::GithubWorkflow)
-        );
+        assert_eq!(kind(".github/workflows/cml.yaml"), Some(FileKind::GithubWorkflow));
+        assert_eq!(kind("a/.github/workflows/x.YML"), Some(FileKind::GithubWorkflow));
         assert_eq!(kind(".github/workflows/readme.md"), None);
         assert_eq!(kind(".gitlab-ci.yml"), Some(FileKind::GitlabCi));
         assert_eq!(kind("ci/deploy.gitlab-ci.yml"), Some(FileKind::GitlabCi));
         assert_eq!(kind("bitbucket-pipelines.yml"), Some(FileKind::Bitbucket));
         assert_eq!(kind("sub/dvc.yaml"), Some(FileKind::DvcYaml));
-        assert_eq!(
-            kind("params.yaml"),
-            Some(FileKind::Params(ParamsFormat::Yaml))
-        );
-        assert_eq!(
-            kind("params.toml"),
-            Some(FileKind::Params(ParamsFormat::Toml))
-        );
+        assert_eq!(kind("params.yaml"), Some(FileKind::Params(ParamsFormat::Yaml)));
+        assert_eq!(kind("params.toml"), Some(FileKind::Params(ParamsFormat::Toml)));
         assert_eq!(kind("docker-compose.yml"), None);
         assert_eq!(kind("config.yaml"), None);
     }

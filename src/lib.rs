@@ -3,10 +3,13 @@
 //! The protocol layer lives in [`lsp`]; everything else is plain Rust over our own types.
 
 pub mod analysis;
+pub mod cli;
 pub mod codes;
 pub mod config;
 pub mod diag;
 pub mod ide;
 pub mod kind;
+pub mod lsp;
+pub mod text;
 pub mod workspace;
 pub mod yaml;

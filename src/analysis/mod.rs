@@ -20,3 +20,88 @@ pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -
     let _ = (input, ws, settings);
     Vec::new()
 }
+
+/// Completions at byte `offset`.
+pub fn completion(
+    input: &FileInput<'_>,
+    ws: &dyn Workspace,
+    settings: &Settings,
+    offset: usize,
+) -> Vec<crate::ide::Completion> {
+    let _ = (input, ws, settings, offset);
+    Vec::new()
+}
+
+/// Hover at byte `offset`.
+pub fn hover(
+    input: &FileInput<'_>,
+    ws: &dyn Workspace,
+    settings: &Settings,
+    offset: usize,
+) -> Option<crate::ide::Hover> {
+    let _ = (input, ws, settings, offset);
+    None
+}
+
+/// Go-to-definition targets at byte `offset`.
+pub fn definition(
+    input: &FileInput<'_>,
+    ws: &dyn Workspace,
+    settings: &Settings,
+    offset: usize,
+) -> Vec<crate::ide::Location> {
+    let _ = (input, ws, settings, offset);
+    Vec::new()
+}
+
+/// Every reference to the symbol at byte `offset` (declaration included when asked).
+pub fn references(
+    input: &FileInput<'_>,
+    ws: &dyn Workspace,
+    settings: &Settings,
+    offset: usize,
+    include_declaration: bool,
+) -> Vec<crate::ide::Location> {
+    let _ = (input, ws, settings, offset, include_declaration);
+    Vec::new()
+}
+
+/// The span that a rename at `offset` would change, if renaming is possible there.
+pub fn prepare_rename(
+    input: &FileInput<'_>,
+    ws: &dyn Workspace,
+    settings: &Settings,
+    offset: usize,
+) -> Option<crate::diag::Span> {
+    let _ = (input, ws, settings, offset);
+    None
+}
+
+/// Renames the symbol at `offset`; `Err` carries a message for the user.
+pub fn rename(
+    input: &FileInput<'_>,
+    ws: &dyn Workspace,
+    settings: &Settings,
+    offset: usize,
+    new_name: &str,
+) -> Result<crate::ide::WorkspaceEdit, String> {
+    let _ = (input, ws, settings, offset, new_name);
+    Err("nothing to rename here".into())
+}
+
+/// Code actions for `span` beyond the diagnostics' own quick fixes (e.g. generate a workflow).
+pub fn code_actions(
+    input: &FileInput<'_>,
+    ws: &dyn Workspace,
+    settings: &Settings,
+    span: crate::diag::Span,
+) -> Vec<crate::ide::CodeAction> {
+    let _ = (input, ws, settings, span);
+    Vec::new()
+}
+
+/// The outline of a file.
+pub fn symbols(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<crate::ide::Symbol> {
+    let _ = (input, ws, settings);
+    Vec::new()
+}

@@ -28,11 +28,7 @@ impl SourceMap {
     /// The map of a value copied verbatim from `src_start`.
     pub fn identity(src_start: usize, len: usize) -> SourceMap {
         SourceMap {
-            segs: vec![Seg {
-                dec: 0,
-                src: src_start as u32,
-                len: len as u32,
-            }],
+            segs: vec![Seg { dec: 0, src: src_start as u32, len: len as u32 }],
             dec_len: len as u32,
             end_src: (src_start + len) as u32,
         }
@@ -50,21 +46,14 @@ impl SourceMap {
             return;
         }
         if let Some(last) = self.segs.last_mut() {
-            if last.len > 0
-                && last.dec + last.len == self.dec_len
-                && last.src + last.len == src as u32
-            {
+            if last.len > 0 && last.dec + last.len == self.dec_len && last.src + last.len == src as u32 {
                 last.len += len as u32;
                 self.dec_len += len as u32;
                 self.end_src = (src + len) as u32;
                 return;
             }
         }
-        self.segs.push(Seg {
-            dec: self.dec_len,
-            src: src as u32,
-            len: len as u32,
-        });
+        self.segs.push(Seg { dec: self.dec_len, src: src as u32, len: len as u32 });
         self.dec_len += len as u32;
         self.end_src = (src + len) as u32;
     }
@@ -74,11 +63,7 @@ impl SourceMap {
         if dec_len == 0 {
             return;
         }
-        self.segs.push(Seg {
-            dec: self.dec_len,
-            src: src as u32,
-            len: 0,
-        });
+        self.segs.push(Seg { dec: self.dec_len, src: src as u32, len: 0 });
         self.dec_len += dec_len as u32;
         self.end_src = src_end as u32;
     }
@@ -116,11 +101,7 @@ impl SourceMap {
     /// The source span of decoded range `[start, end)`.
     pub fn span(&self, start: usize, end: usize) -> crate::diag::Span {
         let s = self.to_source(start);
-        let e = if end > start {
-            self.to_source_end(end)
-        } else {
-            s
-        };
+        let e = if end > start { self.to_source_end(end) } else { s };
         crate::diag::Span::new(s, e.max(s))
     }
 

@@ -1,0 +1,183 @@
+//! The one position module: byte offsets <-> (line, column) in UTF-8, UTF-16 or UTF-32
+//! code units, both ways. Lines end at `\n`; a `\r` before it belongs to the terminator.
+//! A column past the end of a line clamps to the line's end (before the terminator);
+//! a line past the end of the text means the end of the text.
+
+/// The unit of columns, as negotiated with the client (`positionEncoding`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    Utf8,
+    #[default]
+    Utf16,
+    Utf32,
+}
+
+/// A zero-based line and column in some [`Encoding`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Line starts of one text. Cheap to build (one pass over the bytes).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineIndex {
+    /// Byte offset of the start of each line; `starts[0] == 0`.
+    starts: Vec<u32>,
+    len: u32,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i as u32 + 1);
+            }
+        }
+        LineIndex { starts, len: text.len() as u32 }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset of the start of `line`, or the text length past the last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts.get(line).map_or(self.len as usize, |&s| s as usize)
+    }
+
+    /// Byte offset of the end of `line`'s content (before `\r\n` or `\n`).
+    pub fn line_end(&self, text: &str, line: usize) -> usize {
+        let start = self.line_start(line);
+        let mut end = match self.starts.get(line + 1) {
+            Some(&next) => next as usize - 1,
+            None => self.len as usize,
+        };
+        if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') && end < self.len as usize {
+            end -= 1;
+        }
+        end.max(start)
+    }
+
+    /// The zero-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.len as usize) as u32;
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Converts a byte offset (clamped to the text, moved back to a char boundary).
+    pub fn to_line_col(&self, text: &str, offset: usize, enc: Encoding) -> LineCol {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_of(offset);
+        let start = self.line_start(line);
+        let end = self.line_end(text, line);
+        let col_text = &text[start..offset.min(end).max(start)];
+        LineCol { line: line as u32, col: width(col_text, enc) as u32 }
+    }
+
+    /// Converts a line and column to a byte offset. Columns past the line's end clamp to it;
+    /// a column inside a character (e.g. between UTF-16 surrogates) moves to its start;
+    /// a line past the end gives the text's length.
+    pub fn to_offset(&self, text: &str, pos: LineCol, enc: Encoding) -> usize {
+        let line = pos.line as usize;
+        if line >= self.starts.len() {
+            return text.len();
+        }
+        let start = self.line_start(line);
+        let end = self.line_end(text, line);
+        let mut units = pos.col as usize;
+        for (i, ch) in text[start..end].char_indices() {
+            let w = char_width(ch, enc);
+            if units < w {
+                return start + i;
+            }
+            units -= w;
+        }
+        end
+    }
+}
+
+fn char_width(ch: char, enc: Encoding) -> usize {
+    match enc {
+        Encoding::Utf8 => ch.len_utf8(),
+        Encoding::Utf16 => ch.len_utf16(),
+        Encoding::Utf32 => 1,
+    }
+}
+
+/// The width of `s` in code units of `enc`.
+pub fn width(s: &str, enc: Encoding) -> usize {
+    match enc {
+        Encoding::Utf8 => s.len(),
+        Encoding::Utf16 => s.chars().map(char::len_utf16).sum(),
+        Encoding::Utf32 => s.chars().count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(text: &str, enc: Encoding) {
+        let idx = LineIndex::new(text);
+        for (off, _) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+            let lc = idx.to_line_col(text, off, enc);
+            let back = idx.to_offset(text, lc, enc);
+            // Offsets inside a CRLF terminator map to the line end.
+            let line_end = idx.line_end(text, lc.line as usize);
+            let expected =
+                if off > line_end && off < idx.line_start(lc.line as usize + 1) { line_end } else { off };
+            assert_eq!(back, expected, "offset {off} -> {lc:?} in {text:?} ({enc:?})");
+        }
+    }
+
+    #[test]
+    fn utf16_emoji_and_cjk() {
+        let text = "a: \"😀\" # 日本\nb: é\n";
+        let idx = LineIndex::new(text);
+        let b_after_emoji = text.find("\" #").unwrap();
+        assert_eq!(idx.to_line_col(text, b_after_emoji, Encoding::Utf16), LineCol { line: 0, col: 6 });
+        assert_eq!(idx.to_line_col(text, b_after_emoji, Encoding::Utf8), LineCol { line: 0, col: 8 });
+        assert_eq!(idx.to_line_col(text, b_after_emoji, Encoding::Utf32), LineCol { line: 0, col: 5 });
+        let hash = text.find('#').unwrap() + 2; // start of 日
+        assert_eq!(idx.to_line_col(text, hash + 3, Encoding::Utf16), LineCol { line: 0, col: 11 });
+        assert_eq!(idx.to_offset(text, LineCol { line: 0, col: 11 }, Encoding::Utf16), hash + 3);
+        // Between the surrogates of the emoji: the emoji's start.
+        assert_eq!(idx.to_offset(text, LineCol { line: 0, col: 5 }, Encoding::Utf16), 4);
+        for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            roundtrip(text, enc);
+        }
+    }
+
+    #[test]
+    fn crlf_tabs_bom_and_no_final_newline() {
+        let text = "\u{feff}k:\r\n\tv: 1\r\nlast";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 3);
+        assert_eq!(idx.line_end(text, 0), 5);
+        // Past the end of line 0 clamps before \r\n.
+        assert_eq!(idx.to_offset(text, LineCol { line: 0, col: 99 }, Encoding::Utf16), 5);
+        // BOM is one UTF-16 unit, three UTF-8 bytes.
+        assert_eq!(idx.to_line_col(text, 3, Encoding::Utf16), LineCol { line: 0, col: 1 });
+        assert_eq!(idx.to_line_col(text, 3, Encoding::Utf8), LineCol { line: 0, col: 3 });
+        assert_eq!(idx.to_line_col(text, 8, Encoding::Utf16), LineCol { line: 1, col: 1 });
+        assert_eq!(idx.to_offset(text, LineCol { line: 2, col: 4 }, Encoding::Utf16), text.len());
+        assert_eq!(idx.to_offset(text, LineCol { line: 7, col: 0 }, Encoding::Utf16), text.len());
+        assert_eq!(idx.to_line_col(text, 999, Encoding::Utf16), LineCol { line: 2, col: 4 });
+        for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            roundtrip(text, enc);
+        }
+    }
+
+    #[test]
+    fn empty_text() {
+        let idx = LineIndex::new("");
+        assert_eq!(idx.to_line_col("", 0, Encoding::Utf16), LineCol { line: 0, col: 0 });
+        assert_eq!(idx.to_offset("", LineCol { line: 3, col: 3 }, Encoding::Utf16), 0);
+    }
+}
