@@ -180,6 +180,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
     for f in &picked {
         reports.push(check_one(f, &ws, &settings));
     }
+    // `diagnostics.disabled` also covers the codes this command reports itself.
+    for r in &mut reports {
+        r.diags.retain(|d| !settings.is_disabled(d.code));
+    }
     reports.sort_by(|a, b| a.path.cmp(&b.path));
 
     let rendered = output::render(args.format, &reports);
