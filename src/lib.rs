@@ -11,5 +11,6 @@ pub mod ide;
 pub mod kind;
 pub mod lsp;
 pub mod text;
+pub mod workflow;
 pub mod workspace;
 pub mod yaml;
