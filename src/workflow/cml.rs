@@ -168,9 +168,9 @@ fn collect_exports(cmd: &SimpleCommand, map: &SourceMap, out: &mut Vec<(String, 
 }
 
 /// Where the `cml` part of a command starts.
-struct Found {
+pub(crate) struct Found {
     /// Index of the word naming the program (`cml`, `cml-runner`, `@dvcorg/cml`).
-    prog: usize,
+    pub(crate) prog: usize,
     /// A `cml-xxx` binary.
     binary: Option<&'static LegacyForm>,
     /// `VAR=value` words before the program (from the command and `env`).
@@ -184,7 +184,7 @@ fn basename(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
 }
 
-fn find_cml(cmd: &SimpleCommand) -> Option<Found> {
+pub(crate) fn find_cml(cmd: &SimpleCommand) -> Option<Found> {
     let w = &cmd.words;
     let mut i = 0;
     let mut env = Vec::new();
@@ -281,10 +281,10 @@ fn dropped_lines<'c>(text: &str, cmds: &'c [SimpleCommand], i: usize) -> Vec<&'c
     out
 }
 
-struct Analyzer<'a> {
-    map: &'a SourceMap,
-    ctx: &'a ShellContext,
-    diags: Vec<Diagnostic>,
+pub(crate) struct Analyzer<'a> {
+    pub(crate) map: &'a SourceMap,
+    pub(crate) ctx: &'a ShellContext,
+    pub(crate) diags: Vec<Diagnostic>,
 }
 
 /// One argument while parsing.
@@ -377,7 +377,11 @@ impl<'a> Analyzer<'a> {
 
     /// Resolves the command words. Returns the kind, the command, the index of the first
     /// argument word, and the decoded end of the command words.
-    fn resolve(&mut self, w: &[Word], found: &Found) -> (InvocationKind, Option<CmdId>, usize, usize) {
+    pub(crate) fn resolve(
+        &mut self,
+        w: &[Word],
+        found: &Found,
+    ) -> (InvocationKind, Option<CmdId>, usize, usize) {
         let prog = &w[found.prog];
         if let Some(l) = found.binary {
             let base_start = prog.text.len() - basename(&prog.text).len();
@@ -841,7 +845,8 @@ impl<'a> Analyzer<'a> {
         }
         // Positionals.
         let spec = f.command(id);
-        let dynamic_args = args.iter().any(|a| a.word.expansion);
+        // Unknown options may swallow a following word: the positional count is then unsure.
+        let dynamic_args = args.iter().any(|a| a.word.expansion) || inv.options.iter().any(|o| !o.known);
         if !help && !dynamic_args {
             let n = inv.positionals.len();
             let arity = if inv.kind == InvocationKind::PrParent {
@@ -859,7 +864,9 @@ impl<'a> Analyzer<'a> {
                 );
             }
             if let Some(max) = arity.max {
-                for (text, span) in inv.positionals.iter().skip(max) {
+                // `\ ` before a dropped line is reported with the dropped line.
+                let extra = inv.positionals.iter().filter(|(t, _)| !(has_dropped && t.trim().is_empty()));
+                for (text, span) in extra.skip(max) {
                     self.diags.push(Diagnostic::error(
                         codes::CML_UNEXPECTED_ARGUMENT,
                         *span,
@@ -1078,7 +1085,7 @@ impl Word {
     }
 }
 
-fn lookup(id: CmdId, name: &str) -> Option<&'static OptSpec> {
+pub(crate) fn lookup(id: CmdId, name: &str) -> Option<&'static OptSpec> {
     let f = facts();
     if name.is_empty() {
         return None;
@@ -1091,7 +1098,7 @@ fn lookup(id: CmdId, name: &str) -> Option<&'static OptSpec> {
     Some(spec)
 }
 
-fn takes_as_value(t: &str) -> bool {
+pub(crate) fn takes_as_value(t: &str) -> bool {
     !t.starts_with('-') || is_negative_number(t)
 }
 

@@ -111,3 +111,6 @@ pub(crate) fn map_verbatim(map: &SourceMap, s: usize, e: usize) -> bool {
     let base = map.to_source(s);
     (s..e).all(|i| map.to_source(i) == base + (i - s)) && (e == s || map.to_source_end(e) == base + (e - s))
 }
+
+#[cfg(test)]
+mod tests;

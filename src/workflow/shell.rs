@@ -396,7 +396,7 @@ impl Lexer<'_> {
                 // `${{ ... }}`: the first `}` outside a '...' string literal must start `}}`.
                 let mut i = self.pos + 3;
                 let mut found = None;
-                let mut stop = self.end;
+                let mut stop = None;
                 while i < self.end && self.b[i] != b'\n' {
                     match self.b[i] {
                         b'\'' => {
@@ -409,7 +409,7 @@ impl Lexer<'_> {
                             if i + 1 < self.end && self.b[i + 1] == b'}' {
                                 found = Some(i + 2);
                             } else {
-                                stop = i + 1;
+                                stop = Some(i + 1);
                             }
                             break;
                         }
@@ -420,7 +420,7 @@ impl Lexer<'_> {
                 match found {
                     Some(e) => self.pos = e,
                     None => {
-                        let j = if stop < self.end { stop } else { i.min(self.end) };
+                        let j = stop.unwrap_or(i).min(self.end);
                         w.malformed.push((start, j));
                         self.pos = j;
                     }
