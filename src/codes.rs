@@ -24,6 +24,7 @@ codes! {
     YAML_DUPLICATE_KEY = "yaml-duplicate-key", Error, "A mapping has the same key twice.";
     YAML_UNKNOWN_ALIAS = "yaml-unknown-alias", Error, "An alias names an anchor that is not defined before it.";
     FILE_UNREADABLE = "file-unreadable", Error, "The file could not be read, is binary, or is not UTF-8.";
+    FILE_TOO_LARGE = "file-too-large", Warning, "The file is larger than 10 MiB and was not checked.";
     CML_UNKNOWN_COMMAND = "cml-unknown-command", Error, "`cml` is followed by a word that is not a CML command or subcommand.";
     CML_UNKNOWN_OPTION = "cml-unknown-option", Error, "An option the CML command does not define (yargs strict mode rejects it).";
     CML_OPTION_WRONG_COMMAND = "cml-option-wrong-command", Error, "An option of another CML command (e.g. `--reuse` on `comment create`).";
