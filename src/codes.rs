@@ -51,6 +51,13 @@ codes! {
     CML_DEPRECATED_COMMAND = "cml-deprecated-command", Warning, "A deprecated command (`cml send-comment`, `cml publish`).";
     CML_DEAD_COMMAND = "cml-dead-command", Error, "A command that always fails now (`cml tensorboard connect`).";
     CML_MALFORMED_EXPRESSION = "cml-malformed-expression", Error, "A `${{ }}` or `${ }` expression that is not well formed.";
+    CML_UNKNOWN_RUNNER_LABEL = "cml-unknown-runner-label", Warning, "A job asks for a runner label that no runner launched in the workflow registers.";
+    CML_RUNNER_JOB_WITHOUT_NEEDS = "cml-runner-job-without-needs", Warning, "A job on a launched runner does not `needs:` the job that launches it.";
+    CML_MISSING_CLOUD_CREDENTIALS = "cml-missing-cloud-credentials", Warning, "The step launching a cloud runner lacks the cloud's credential variables.";
+    CML_MISSING_TOKEN = "cml-missing-token", Warning, "The step launching a runner has no forge token (`REPO_TOKEN`).";
+    CML_RUNNER_GITHUB_TOKEN = "cml-runner-github-token", Warning, "`cml runner launch` given `secrets.GITHUB_TOKEN`, which cannot register runners.";
+    CML_SETUP_CML_UNKNOWN_INPUT = "cml-setup-cml-unknown-input", Warning, "A `with:` input that this major version of `iterative/setup-cml` does not have.";
+    CML_GPU_CONTAINER_WITHOUT_GPUS = "cml-gpu-container-without-gpus", Warning, "A `-gpu` CML container image without `options: --gpus all`.";
 }
 
 pub fn info(code: &str) -> Option<&'static CodeInfo> {

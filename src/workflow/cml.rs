@@ -251,7 +251,7 @@ pub(crate) fn find_cml(cmd: &SimpleCommand) -> Option<Found> {
             }
             _ => {
                 let base = basename(t);
-                if base == "cml" && !w[i].quoted || t == "cml" {
+                if (base == "cml" || base == "cml.js") && !w[i].quoted || t == "cml" {
                     return Some(Found { prog: i, binary: None, env });
                 }
                 let legacy = facts::LEGACY_FORMS.iter().find(|l| l.binary && l.old == base)?;
@@ -436,7 +436,7 @@ impl<'a> Analyzer<'a> {
                     self.attach(d, fix);
                     return (InvocationKind::RunnerParent, Some(CmdId::RunnerLaunch), i + 1, word.end);
                 }
-                ("pr", Some(_)) => {
+                ("pr", _) => {
                     let d = self
                         .push(
                             codes::CML_LEGACY_COMMAND,
@@ -484,11 +484,7 @@ impl<'a> Analyzer<'a> {
             return (InvocationKind::Legacy(l), Some(l.runs), i + 1, word.end);
         }
         // `cml <other>` runs a `cml-<other>` plugin from PATH, if there is one.
-        let names = TOP_COMMANDS
-            .iter()
-            .filter(|t| !t.hidden)
-            .map(|t| t.name)
-            .chain(facts::LEGACY_FORMS.iter().filter(|l| !l.binary).map(|l| l.old));
+        let names = TOP_COMMANDS.iter().filter(|t| !t.hidden).map(|t| t.name);
         match did_you_mean(name, names) {
             Some(best) => {
                 let d = self

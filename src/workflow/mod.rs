@@ -8,12 +8,14 @@ pub mod cml;
 pub mod facts;
 pub mod ide;
 pub mod shell;
+pub mod walk;
 
 use crate::diag::Span;
 use crate::yaml::SourceMap;
 
 pub use cml::{analyze_shell, analyze_shell_full, Invocation, InvocationKind, ParsedOption, ShellAnalysis};
 pub use ide::{complete_shell, hover_shell};
+pub use walk::{analyze_workflow, complete_workflow, definition_workflow, hover_workflow, shell_sites};
 
 /// The CI system the shell text runs in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -114,3 +116,5 @@ pub(crate) fn map_verbatim(map: &SourceMap, s: usize, e: usize) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod walk_tests;
