@@ -141,6 +141,8 @@ async function stepRunExperiment(page) {
   if (!url || !url.startsWith('http://127.0.0.1:')) throw new Error(`no PR link in the notification: ${toastText}`);
   if (heads.length < 2) throw new Error(`no experiment branch on the remote (branches: ${heads.join(', ')})`);
   if (prRequests.length === 0) throw new Error('the forge stand-in got no pull request');
+  const auth = `${prRequests[0].authorization ?? ''} ${prRequests[0].privateToken ?? ''}`;
+  if (!auth.includes('fake')) throw new Error(`the PR request did not carry the token: ${auth}`);
   result.steps.runExperiment.ok = true;
   mark('runExperiment');
 }

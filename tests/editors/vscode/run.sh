@@ -77,6 +77,9 @@ json.dump({
     "cml-lsp.experiment.forge": "github",
     "cml-lsp.experiment.remote": "origin",
     "cml-lsp.trace.server": "messages",
+    # code-server deletes GITHUB_TOKEN from its own environment (it is its GitHub auth
+    # option), so the token reaches the server through the extension's setting.
+    "cml-lsp.server.extraEnv": {"GITHUB_TOKEN": "fake"},
 }, open(path, "w"), indent=2)
 EOF
 (
@@ -104,8 +107,8 @@ timeout 60 "$CS" "${CS_ARGS[@]}" --install-extension "$VSIX" > "$W/install.log" 
   || fail "code-server could not install $VSIX: $(tail -3 "$W/install.log")"
 
 # Own process group: code-server's helpers, extension hosts and the language server go
-# down together. GITHUB_TOKEN reaches the server through the extension host.
-GITHUB_TOKEN=fake setsid "$CS" "${CS_ARGS[@]}" --bind-addr "127.0.0.1:$PORT" \
+# down together.
+setsid "$CS" "${CS_ARGS[@]}" --bind-addr "127.0.0.1:$PORT" \
   --disable-telemetry --disable-update-check --disable-workspace-trust \
   --disable-getting-started-override "$WS" > "$W/code-server.log" 2>&1 &
 CS_PGID=$!
