@@ -41,7 +41,9 @@ interface ExperimentPreview {
 interface RunExperimentArgs {
   uri: string;
   branch: string;
+  /** Commit message; its first line is also sent as the pull request `title`. */
   message: string;
+  title: string;
   /** Base branch of the pull request; `openPr: false` only pushes the branch. */
   base?: string;
   openPr: boolean;
@@ -57,7 +59,9 @@ interface RunExperimentResult {
 }
 
 interface GenerateWorkflowArgs {
+  /** The workspace folder; sent as both `uri` and `root`. */
   uri: string;
+  root: string;
   forge: string;
   cloud: string;
   region?: string;
@@ -261,6 +265,7 @@ async function runExperiment(ctx: CommandContext): Promise<void> {
     uri: uriText,
     branch: branch.trim(),
     message,
+    title: message.split('\n')[0],
     base: prompt.action === 'push' ? undefined : baseBranch,
     openPr: prompt.action !== 'push',
   };
@@ -424,8 +429,10 @@ async function generateWorkflow(ctx: CommandContext): Promise<void> {
   if (!labels) {
     return;
   }
+  const folderUri = client.code2ProtocolConverter.asUri(folder.uri);
   const args: GenerateWorkflowArgs = {
-    uri: client.code2ProtocolConverter.asUri(folder.uri),
+    uri: folderUri,
+    root: folderUri,
     forge,
     cloud,
     region,
