@@ -5,7 +5,7 @@
 //   E2E_REMOTE     the bare repo the workspace pushes to
 //   E2E_FORGE_LOG  JSON lines written by fake_forge.js
 //   E2E_ARTIFACTS  directory for the screenshots
-//   E2E_SKIP       comma-separated steps to skip: completion, runExperiment
+//   E2E_SKIP       comma-separated steps to skip: completion, runExperiment, generateWorkflow
 //   CHROMIUM       browser binary (default /usr/bin/chromium)
 // Prints one JSON object; exit 0 when every step that ran passed.
 'use strict';
@@ -147,6 +147,18 @@ async function stepRunExperiment(page) {
   mark('runExperiment');
 }
 
+async function stepGenerateWorkflow(page) {
+  await palette(page, 'CML: Generate Workflow');
+  // Accept every proposal: forge, cloud, region, type, GPU, spot, disk, reuse, labels.
+  for (let i = 1; i <= 9; i++) await acceptStep(page, `(${i}/9)`);
+  const editor = page.locator('.monaco-editor .view-lines', { hasText: 'runner launch' });
+  await editor.first().waitFor({ timeout: 30000 });
+  const tab = (await page.locator('.tab.active').first().innerText()).replace(/\s+/g, ' ').trim();
+  result.steps.generateWorkflow = { ok: true, tab };
+  await shot(page, '4-generate-workflow.png');
+  mark('generateWorkflow');
+}
+
 (async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cml-lsp-e2e-chromium-'));
@@ -182,6 +194,10 @@ async function stepRunExperiment(page) {
     if (!SKIP.has('runExperiment')) {
       current = 'runExperiment';
       await stepRunExperiment(page);
+    }
+    if (!SKIP.has('generateWorkflow')) {
+      current = 'generateWorkflow';
+      await stepGenerateWorkflow(page);
     }
     result.ok = true;
   } catch (e) {

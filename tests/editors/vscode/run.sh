@@ -3,9 +3,10 @@
 #   tests/editors/vscode/run.sh path/to/cml-lsp
 # Needs install.sh to have run. Checks: (1) a broken workflow's `yaml-syntax` diagnostic in
 # the Problems panel, (2) region completion after --cloud-region=, (3) CML: Run Experiment…
-# pushing a branch to a local bare remote and reporting the PR from a forge stand-in.
+# pushing a branch to a local bare remote and reporting the PR from a forge stand-in,
+# (4) CML: Generate Workflow… opening the generated workflow.
 # Env:
-#   E2E_SKIP       comma-separated steps to skip (completion, runExperiment)
+#   E2E_SKIP       comma-separated steps to skip (completion, runExperiment, generateWorkflow)
 #   E2E_CACHE      install cache (default ~/.cache/cml-lsp-e2e)
 #   E2E_ARTIFACTS  screenshots (default test-artifacts/vscode/ in the repository)
 #   VSIX           use this .vsix instead of building one
