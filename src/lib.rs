@@ -10,6 +10,8 @@ pub mod diag;
 pub mod ide;
 pub mod kind;
 pub mod lsp;
+pub mod store;
+pub mod suppress;
 pub mod text;
 pub mod workspace;
 pub mod yaml;
