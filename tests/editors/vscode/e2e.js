@@ -77,7 +77,9 @@ async function acceptStep(page, title, expect) {
 async function stepDiagnostics(page) {
   await openFile(page, '.github/workflows/broken.yml');
   await page.keyboard.press('Control+Shift+M');
-  const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'yaml-syntax' });
+  // The fixture's open flow sequence is on line 5; the panel shows `[Ln 5, Col N]`.
+  const line = process.env.E2E_EXPECT_LINE || '5';
+  const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'yaml-syntax' }).filter({ hasText: `[Ln ${line},` });
   await row.first().waitFor({ timeout: 30000 });
   const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
   result.steps.diagnostics = { ok: true, problems: rows.map((r) => r.replace(/\s+/g, ' ').trim()) };

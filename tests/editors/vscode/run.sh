@@ -129,10 +129,12 @@ CS_URL="http://127.0.0.1:$PORT" E2E_WORKSPACE="$WS" E2E_REMOTE="$REMOTE" E2E_FOR
 rc=$?
 set -e
 T1=$(date +%s.%N)
+# The extension's output channels (client log + server stderr, LSP trace) next to the
+# screenshots; on failure code-server's own log as well.
+rm -f "$ARTIFACTS"/*.log
+find "$D/user/logs" -name '*CML Language Server*.log' -exec cp {} "$ARTIFACTS/" \; 2>/dev/null || true
 if [ $rc -ne 0 ]; then
-  # Keep what helps debugging next to the screenshots.
   cp "$W/code-server.log" "$ARTIFACTS/code-server.log" 2>/dev/null || true
-  find "$D/user/logs" -name '*CML*' -exec cp {} "$ARTIFACTS/" \; 2>/dev/null || true
   cat "$W/e2e.err" >&2
 fi
 python3 - "$W/result.json" "$rc" "$T0" "$T_READY" "$T1" <<'EOF'
