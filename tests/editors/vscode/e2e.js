@@ -161,6 +161,21 @@ async function stepGenerateWorkflow(page) {
   mark('generateWorkflow');
 }
 
+// A wrong cml-lsp.server.path must restart the client and say what to fix.
+async function stepMissingServer(page) {
+  const file = path.join(WS, '.vscode', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(file, 'utf8'));
+  settings['cml-lsp.server.path'] = path.join(WS, 'no-such-dir', 'cml-lsp');
+  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'cml-lsp.server.path' });
+  await toast.first().waitFor({ timeout: 30000 });
+  const text = (await toast.first().innerText()).replace(/\s+/g, ' ').trim();
+  result.steps.missingServer = { ok: true, toast: text };
+  if (!/does not exist/.test(text) || !/Open Settings/.test(text)) throw new Error(`unclear error: ${text}`);
+  await shot(page, '5-missing-server.png');
+  mark('missingServer');
+}
+
 (async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cml-lsp-e2e-chromium-'));
@@ -201,6 +216,8 @@ async function stepGenerateWorkflow(page) {
       current = 'generateWorkflow';
       await stepGenerateWorkflow(page);
     }
+    current = 'missingServer';
+    await stepMissingServer(page);
     result.ok = true;
   } catch (e) {
     result.failed_step = current;

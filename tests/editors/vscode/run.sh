@@ -4,7 +4,8 @@
 # Needs install.sh to have run. Checks: (1) a broken workflow's `yaml-syntax` diagnostic in
 # the Problems panel, (2) region completion after --cloud-region=, (3) CML: Run Experiment…
 # pushing a branch to a local bare remote and reporting the PR from a forge stand-in,
-# (4) CML: Generate Workflow… opening the generated workflow.
+# (4) CML: Generate Workflow… opening the generated workflow, (5) a wrong server path in
+# the settings giving an error that names the setting.
 # Env:
 #   E2E_SKIP       comma-separated steps to skip (completion, runExperiment, generateWorkflow)
 #   E2E_CACHE      install cache (default ~/.cache/cml-lsp-e2e)
