@@ -18,8 +18,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   log "npm ci"
   npm ci --no-audit --no-fund >&2
 fi
-log "tsc"
-npx --no-install tsc -p . >&2
+# vsce runs the `vscode:prepublish` script (tsc) before packaging.
 
 rm -rf server
 if [ -n "$BIN" ]; then
