@@ -25,6 +25,7 @@
 ;; Settings (the server's `cml-lsp' section) come from `cml-lsp-settings', e.g.
 ;;   (setq cml-lsp-settings '(:experiment (:forge "github" :branchPrefix "exp/")))
 ;; With eglot, a project's `eglot-workspace-configuration' with a `:cml-lsp' entry wins.
+;; lsp-mode gets them as initializationOptions and workspace/didChangeConfiguration.
 
 ;;; Code:
 
@@ -40,8 +41,9 @@
   :type '(repeat string))
 
 (defcustom cml-lsp-settings nil
-  "Settings sent to the server as a plist, keys as in the server's `cml-lsp' section.
-For example (:diagnostics (:disabled [\"yaml-syntax\"]) :experiment (:forge \"gitlab\"))."
+  "Settings for the server, a plist keyed like its `cml-lsp' section.
+For example
+  (:diagnostics (:disabled [\"yaml-syntax\"]) :experiment (:forge \"gitlab\"))."
   :type 'plist)
 
 (defconst cml-lsp-file-regexp
@@ -52,7 +54,7 @@ For example (:diagnostics (:disabled [\"yaml-syntax\"]) :experiment (:forge \"gi
   "File names that `cml-lsp' understands and that are YAML.")
 
 (defun cml-lsp-file-p (&optional file)
-  "Non-nil when FILE (default: the visited file) is one of the files cml-lsp handles."
+  "Non-nil when FILE (default: the visited file) is a file cml-lsp handles."
   (let ((f (or file buffer-file-name)))
     (and f (string-match-p cml-lsp-file-regexp (expand-file-name f)))))
 
@@ -60,6 +62,7 @@ For example (:diagnostics (:disabled [\"yaml-syntax\"]) :experiment (:forge \"gi
 
 (declare-function yaml-mode "yaml-mode")
 (declare-function yaml-ts-mode "yaml-ts-mode")
+(declare-function cml-lsp-yaml-ts-mode "cml-lsp")
 
 (define-derived-mode cml-lsp-yaml-mode yaml-mode "YAML[cml]"
   "`yaml-mode' for the files cml-lsp understands (workflows, dvc.yaml, params).")
@@ -92,31 +95,30 @@ For example (:diagnostics (:disabled [\"yaml-syntax\"]) :experiment (:forge \"gi
 
 ;;;; eglot
 
+(defvar eglot-server-programs)
+(defvar eglot-workspace-configuration)
+
+(defun cml-lsp-eglot-contact (&optional _interactive)
+  "Eglot contact: `cml-lsp-server-command', `cml-lsp-settings' as init options."
+  (append cml-lsp-server-command
+          (list :initializationOptions (cml-lsp--settings-json))))
+
+(defun cml-lsp--eglot-default-configuration ()
+  "Answer workspace/configuration with `cml-lsp-settings'.
+Unless the project's `eglot-workspace-configuration' has a `:cml-lsp' entry."
+  (when (and cml-lsp-settings
+             (boundp 'eglot-workspace-configuration)
+             (listp eglot-workspace-configuration)
+             (not (plist-member eglot-workspace-configuration :cml-lsp)))
+    (setq-local eglot-workspace-configuration
+                (append (list :cml-lsp cml-lsp-settings) eglot-workspace-configuration))))
+
+(add-hook 'cml-lsp-yaml-mode-hook #'cml-lsp--eglot-default-configuration)
+(add-hook 'cml-lsp-yaml-ts-mode-hook #'cml-lsp--eglot-default-configuration)
+
 (with-eval-after-load 'eglot
-  (defclass cml-lsp-eglot-server (eglot-lsp-server) ()
-    :documentation "The cml-lsp server; sends `cml-lsp-settings' as initializationOptions.")
-
-  (cl-defmethod eglot-initialization-options ((_server cml-lsp-eglot-server))
-    (cml-lsp--settings-json))
-
-  ;; Answer workspace/configuration for `cml-lsp' from `cml-lsp-settings' unless the
-  ;; project configures it in `eglot-workspace-configuration'.
-  (defun cml-lsp--eglot-default-configuration ()
-    (when (and cml-lsp-settings
-               (boundp 'eglot-workspace-configuration)
-               (listp eglot-workspace-configuration)
-               (not (plist-member eglot-workspace-configuration :cml-lsp))
-               (derived-mode-p 'cml-lsp-yaml-mode 'cml-lsp-yaml-ts-mode))
-      (setq-local eglot-workspace-configuration
-                  (append (list :cml-lsp cml-lsp-settings) eglot-workspace-configuration))))
-  (dolist (hook '(cml-lsp-yaml-mode-hook cml-lsp-yaml-ts-mode-hook))
-    (add-hook hook #'cml-lsp--eglot-default-configuration))
-
-  ;; Before any yaml-mode entry: our modes derive from it and the first match wins.
-  (add-to-list 'eglot-server-programs
-               (cons cml-lsp--modes
-                     (lambda (&optional _interactive)
-                       (cons 'cml-lsp-eglot-server cml-lsp-server-command)))))
+  ;; In front of any yaml-mode entry: our modes derive from it and the first match wins.
+  (add-to-list 'eglot-server-programs (cons cml-lsp--modes #'cml-lsp-eglot-contact)))
 
 ;;;; lsp-mode
 
@@ -125,6 +127,7 @@ For example (:diagnostics (:disabled [\"yaml-syntax\"]) :experiment (:forge \"gi
 (declare-function lsp-stdio-connection "lsp-mode")
 (declare-function lsp--set-configuration "lsp-mode")
 (defvar lsp-language-id-configuration)
+(defvar lsp--cur-workspace)
 
 (with-eval-after-load 'lsp-mode
   (dolist (m cml-lsp--modes)
@@ -138,9 +141,8 @@ For example (:diagnostics (:disabled [\"yaml-syntax\"]) :experiment (:forge \"gi
     :server-id 'cml-lsp
     :initialization-options #'cml-lsp--settings-json
     :initialized-fn (lambda (workspace)
-                      (with-no-warnings
-                        (with-lsp-workspace workspace
-                          (lsp--set-configuration (list :cml-lsp (cml-lsp--settings-json)))))))))
+                      (let ((lsp--cur-workspace workspace))
+                        (lsp--set-configuration (list :cml-lsp (cml-lsp--settings-json))))))))
 
 (provide 'cml-lsp)
 ;;; cml-lsp.el ends here
