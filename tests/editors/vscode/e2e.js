@@ -32,6 +32,7 @@ function lineOf(file, needle) {
 
 async function shot(page, name) {
   const file = path.join(ARTIFACTS, name);
+  await page.waitForTimeout(400); // let notifications finish sliding in
   await page.screenshot({ path: file });
   result.screenshots.push(file);
 }
