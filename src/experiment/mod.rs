@@ -45,7 +45,6 @@ pub mod redact;
 mod text_util;
 mod toml_params;
 pub mod yaml_edit;
-mod yaml_interim;
 
 pub use error::{ErrorKind, ExpError, Pushed};
 pub use forge::{Forge, ForgeKind, HttpForge};

@@ -8,9 +8,9 @@ use super::text_util::{indent_unit, line_end, newline_of};
 use crate::diag::Span;
 use crate::yaml::{NodeId, NodeKind, ScalarStyle, Yaml};
 
-/// Parses YAML text through the YAML layer (or the interim reader until it lands).
+/// Parses YAML text through the YAML layer.
 pub fn parse(text: &str) -> Yaml {
-    super::yaml_interim::parse(text)
+    crate::yaml::parse(text)
 }
 
 /// Fails when the YAML layer reported a syntax problem.
@@ -49,9 +49,10 @@ fn node_value(y: &Yaml, id: NodeId, depth: usize) -> Value {
         NodeKind::Sequence(items) => {
             Value::Array(items.iter().map(|i| node_value(y, *i, depth + 1)).collect())
         }
-        NodeKind::Mapping(pairs) => {
+        NodeKind::Mapping(_) => {
+            // The merged view: `<<` merges applied, the last of duplicated keys.
             let mut m = serde_json::Map::new();
-            for (k, v) in pairs {
+            for (k, v) in &y.entries(id) {
                 let key = match node_value(y, *k, depth + 1) {
                     Value::String(s) => s,
                     other => other.to_string(),
@@ -88,7 +89,9 @@ pub fn set(text: &str, path: &[String], nv: &NewValue) -> Result<String, String>
         let node = &y.nodes[cur.0 as usize];
         match &node.kind {
             NodeKind::Mapping(pairs) => {
-                let found = pairs.iter().find(|(k, _)| scalar_text(&y, *k) == Some(seg.as_str()));
+                // The last of duplicated keys wins (as in loaders); a key that only comes
+                // from a `<<` merge is added here, overriding it without touching the anchor.
+                let found = pairs.iter().rev().find(|(k, _)| scalar_text(&y, *k) == Some(seg.as_str()));
                 match found {
                     Some((k, v)) => {
                         key_of_cur = Some(*k);
@@ -403,6 +406,12 @@ mod tests {
     }
 
     #[test]
+    fn merged_keys_are_overridden_locally() {
+        let t = "base: &b\n  lr: 1\ntrain:\n  <<: *b\n  wd: 0\n";
+        assert_eq!(set_ok(t, "train.lr", "2"), "base: &b\n  lr: 1\ntrain:\n  <<: *b\n  wd: 0\n  lr: 2\n");
+    }
+
+    #[test]
     fn crlf_is_kept() {
         let t = "train:\r\n  lr: 0.1\r\n";
         assert_eq!(set_ok(t, "train.lr", "0.2"), "train:\r\n  lr: 0.2\r\n");
@@ -439,6 +448,11 @@ mod tests {
         assert_eq!(
             to_value(&y),
             serde_json::json!({"a": 1, "b": 1.5, "c": "x", "d": [true, null], "e": [{"f": "no"}]})
+        );
+        let y = parse("base: &b {lr: 1, wd: 2}\ntrain:\n  <<: *b\n  lr: 3\n");
+        assert_eq!(
+            to_value(&y),
+            serde_json::json!({"base": {"lr": 1, "wd": 2}, "train": {"lr": 3, "wd": 2}})
         );
     }
 }
