@@ -18,7 +18,14 @@ pub struct FileInput<'a> {
 /// All diagnostics of one file, sorted by position, suppressions and disabled codes applied.
 pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<Diagnostic> {
     let _ = ws;
-    let diags = Vec::new();
+    let mut diags = Vec::new();
+    if input.kind.is_yaml() {
+        let yaml = crate::yaml::parse(input.text);
+        diags.extend(crate::yaml::diagnostics(&yaml));
+        if input.kind.is_workflow() {
+            diags.extend(crate::workflow::analyze_workflow(&yaml, input.text, input.kind));
+        }
+    }
     // Suppression comments, `diagnostics.disabled` and sorting: keep this the last step.
     crate::suppress::finish(input.text, input.kind, diags, settings)
 }
@@ -30,7 +37,11 @@ pub fn completion(
     settings: &Settings,
     offset: usize,
 ) -> Vec<crate::ide::Completion> {
-    let _ = (input, ws, settings, offset);
+    let _ = (ws, settings);
+    if input.kind.is_workflow() {
+        let yaml = crate::yaml::parse(input.text);
+        return crate::workflow::complete_workflow(&yaml, input.kind, offset);
+    }
     Vec::new()
 }
 
@@ -41,7 +52,11 @@ pub fn hover(
     settings: &Settings,
     offset: usize,
 ) -> Option<crate::ide::Hover> {
-    let _ = (input, ws, settings, offset);
+    let _ = (ws, settings);
+    if input.kind.is_workflow() {
+        let yaml = crate::yaml::parse(input.text);
+        return crate::workflow::hover_workflow(&yaml, input.kind, offset);
+    }
     None
 }
 
@@ -52,7 +67,11 @@ pub fn definition(
     settings: &Settings,
     offset: usize,
 ) -> Vec<crate::ide::Location> {
-    let _ = (input, ws, settings, offset);
+    let _ = (ws, settings);
+    if input.kind.is_workflow() {
+        let yaml = crate::yaml::parse(input.text);
+        return crate::workflow::definition_workflow(&yaml, input.kind, offset, input.path);
+    }
     Vec::new()
 }
 

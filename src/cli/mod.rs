@@ -33,7 +33,7 @@ pub enum Command {
     /// Check workflow, dvc.yaml and params files; exit 1 when an error was found.
     Check(check::CheckArgs),
     /// Commit edited params to a new branch, push it and open a pull/merge request.
-    RunExperiment(run_experiment::RunExperimentArgs),
+    RunExperiment(Box<run_experiment::RunExperimentArgs>),
     /// Print (or write) a deploy-runner + train workflow for GitHub, GitLab or Bitbucket.
     GenerateWorkflow(generate::GenerateArgs),
 }
@@ -51,7 +51,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         None | Some(Command::Serve) => crate::lsp::serve(),
         Some(Command::Check(args)) => check::run(args),
-        Some(Command::RunExperiment(args)) => run_experiment::run(args),
+        Some(Command::RunExperiment(args)) => run_experiment::run(*args),
         Some(Command::GenerateWorkflow(args)) => generate::run(args),
     }
 }

@@ -1,0 +1,237 @@
+// Drives VS Code (code-server in chromium, through playwright-core) against cml-lsp.
+// Started by run.sh, which prepares the workspace and code-server. Env:
+//   CS_URL         code-server base URL (127.0.0.1 only)
+//   E2E_WORKSPACE  the workspace folder (a git repo with the fixture files)
+//   E2E_REMOTE     the bare repo the workspace pushes to
+//   E2E_FORGE_LOG  JSON lines written by fake_forge.js
+//   E2E_ARTIFACTS  directory for the screenshots
+//   E2E_SKIP       comma-separated steps to skip: completion, runExperiment, generateWorkflow
+//   CHROMIUM       browser binary (default /usr/bin/chromium)
+// Prints one JSON object; exit 0 when every step that ran passed.
+'use strict';
+const { chromium } = require('playwright-core');
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const CS_URL = process.env.CS_URL;
+const WS = process.env.E2E_WORKSPACE;
+const ARTIFACTS = process.env.E2E_ARTIFACTS;
+const SKIP = new Set((process.env.E2E_SKIP || '').split(',').map((s) => s.trim()).filter(Boolean));
+const t0 = Date.now();
+const result = { ok: false, steps: {}, skipped: [...SKIP], timings_ms: {}, screenshots: [] };
+const mark = (k) => (result.timings_ms[k] = Date.now() - t0);
+
+function lineOf(file, needle) {
+  const lines = fs.readFileSync(path.join(WS, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(needle));
+  if (i < 0) throw new Error(`fixture ${file} has no line with ${needle}`);
+  return i + 1;
+}
+
+async function shot(page, name) {
+  const file = path.join(ARTIFACTS, name);
+  await page.waitForTimeout(400); // let notifications finish sliding in
+  await page.screenshot({ path: file });
+  result.screenshots.push(file);
+}
+
+const quickInput = (page) => page.locator('.quick-input-widget input.input');
+
+async function palette(page, title) {
+  await page.keyboard.press('F1');
+  await quickInput(page).waitFor({ state: 'visible', timeout: 10000 });
+  await quickInput(page).fill('>' + title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10000 });
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(page, rel) {
+  await page.keyboard.press('Control+P');
+  await quickInput(page).waitFor({ state: 'visible', timeout: 10000 });
+  await quickInput(page).fill(rel);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(rel) }).first().waitFor({ timeout: 10000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: path.basename(rel) }).waitFor({ timeout: 10000 });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 10000 });
+}
+
+async function gotoLine(page, line) {
+  await page.keyboard.press('Control+G');
+  await quickInput(page).waitFor({ state: 'visible', timeout: 10000 });
+  await quickInput(page).fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('End');
+}
+
+/** Waits for the quick input whose title contains `title`, then accepts the proposal. */
+async function acceptStep(page, title, expect) {
+  const widget = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
+  await widget.waitFor({ state: 'visible', timeout: 20000 });
+  const text = await widget.innerText();
+  if (expect && !expect.test(text)) throw new Error(`step "${title}" does not show ${expect}: ${text}`);
+  await page.keyboard.press('Enter');
+  return text;
+}
+
+async function stepDiagnostics(page) {
+  await openFile(page, '.github/workflows/broken.yml');
+  await page.keyboard.press('Control+Shift+M');
+  // The fixture's open flow sequence is on line 5; the panel shows `[Ln 5, Col N]`.
+  const line = process.env.E2E_EXPECT_LINE || '5';
+  const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'yaml-syntax' }).filter({ hasText: `[Ln ${line},` });
+  await row.first().waitFor({ timeout: 30000 });
+  const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+  result.steps.diagnostics = { ok: true, problems: rows.map((r) => r.replace(/\s+/g, ' ').trim()) };
+  await shot(page, '1-diagnostics.png');
+  mark('diagnostics');
+}
+
+async function stepCompletion(page) {
+  await openFile(page, '.github/workflows/cml.yaml');
+  await gotoLine(page, lineOf('.github/workflows/cml.yaml', '--cloud-region='));
+  const widget = page.locator('.editor-widget.suggest-widget.visible');
+  const region = widget.locator('.monaco-list-row', { hasText: /us-(east|west)|eu-(west|north)/ }).first();
+  // Ctrl+Space right after a quick input closes is sometimes swallowed: retry, and
+  // finally go through the palette (the command acts on the last focused editor).
+  let shown = false;
+  for (let attempt = 0; attempt < 4 && !shown; attempt++) {
+    await page.waitForTimeout(300);
+    if (attempt < 3) {
+      await page.keyboard.press('Control+Space');
+    } else {
+      await palette(page, 'Trigger Suggest');
+    }
+    shown = await region.waitFor({ timeout: 5000 }).then(() => true, () => false);
+  }
+  if (!shown) throw new Error('no region completion in the suggest widget');
+  const labels = await widget.locator('.monaco-list-row .label-name').allInnerTexts();
+  result.steps.completion = { ok: true, labels };
+  await shot(page, '2-completion.png');
+  await page.keyboard.press('Escape');
+  mark('completion');
+}
+
+async function stepRunExperiment(page) {
+  await openFile(page, 'params.yaml');
+  // lr: 0.01 -> lr: 0.02, saved
+  await gotoLine(page, lineOf('params.yaml', 'lr:'));
+  for (let i = 0; i < 4; i++) await page.keyboard.press('Backspace');
+  await page.keyboard.type('0.02');
+  await page.keyboard.press('Control+S');
+  await palette(page, 'CML: Run Experiment');
+  const diff = await acceptStep(page, '(1/4)', /lr/);
+  await acceptStep(page, '(2/4)');
+  await acceptStep(page, '(3/4)');
+  await acceptStep(page, '(4/4)', /pull request/i);
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Pull request:' });
+  await toast.first().waitFor({ timeout: 60000 });
+  const toastText = (await toast.first().innerText()).replace(/\s+/g, ' ').trim();
+  const url = (toastText.match(/https?:\/\/\S+?(?=\s|$|Open PR)/) || [])[0];
+  await shot(page, '3-run-experiment.png');
+  // The branch must be on the remote, and the forge must have been asked for a PR.
+  const heads = execFileSync('git', ['--git-dir', process.env.E2E_REMOTE, 'for-each-ref', '--format=%(refname:short)', 'refs/heads'], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
+  const forgeLog = fs.existsSync(process.env.E2E_FORGE_LOG)
+    ? fs.readFileSync(process.env.E2E_FORGE_LOG, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    : [];
+  const prRequests = forgeLog.filter((r) => r.method === 'POST');
+  result.steps.runExperiment = { diff_step: diff.replace(/\s+/g, ' ').trim(), toast: toastText, pr_url: url, remote_branches: heads, forge_requests: prRequests };
+  if (!url || !url.startsWith('http://127.0.0.1:')) throw new Error(`no PR link in the notification: ${toastText}`);
+  if (heads.length < 2) throw new Error(`no experiment branch on the remote (branches: ${heads.join(', ')})`);
+  if (prRequests.length === 0) throw new Error('the forge stand-in got no pull request');
+  const auth = `${prRequests[0].authorization ?? ''} ${prRequests[0].privateToken ?? ''}`;
+  if (!auth.includes('fake')) throw new Error(`the PR request did not carry the token: ${auth}`);
+  result.steps.runExperiment.ok = true;
+  mark('runExperiment');
+}
+
+async function stepGenerateWorkflow(page) {
+  await palette(page, 'CML: Generate Workflow');
+  // Accept every proposal: forge, cloud, region, type, GPU, spot, disk, reuse, labels.
+  for (let i = 1; i <= 9; i++) await acceptStep(page, `(${i}/9)`);
+  const editor = page.locator('.monaco-editor .view-lines', { hasText: 'runner launch' });
+  await editor.first().waitFor({ timeout: 30000 });
+  const tab = (await page.locator('.tab.active').first().innerText()).replace(/\s+/g, ' ').trim();
+  result.steps.generateWorkflow = { ok: true, tab };
+  await shot(page, '4-generate-workflow.png');
+  mark('generateWorkflow');
+}
+
+// A wrong cml-lsp.server.path must restart the client and say what to fix.
+async function stepMissingServer(page) {
+  const file = path.join(WS, '.vscode', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(file, 'utf8'));
+  settings['cml-lsp.server.path'] = path.join(WS, 'no-such-dir', 'cml-lsp');
+  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'cml-lsp.server.path' });
+  await toast.first().waitFor({ timeout: 30000 });
+  const text = (await toast.first().innerText()).replace(/\s+/g, ' ').trim();
+  result.steps.missingServer = { ok: true, toast: text };
+  if (!/does not exist/.test(text) || !/Open Settings/.test(text)) throw new Error(`unclear error: ${text}`);
+  await shot(page, '5-missing-server.png');
+  mark('missingServer');
+}
+
+(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cml-lsp-e2e-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  page.setDefaultTimeout(20000);
+  let current = 'startup';
+  try {
+    await page.goto(`${CS_URL}/?folder=${encodeURIComponent(WS)}`, { timeout: 60000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
+    mark('workbench_ready');
+    current = 'diagnostics';
+    await stepDiagnostics(page);
+    if (!SKIP.has('completion')) {
+      current = 'completion';
+      await stepCompletion(page);
+    }
+    if (!SKIP.has('runExperiment')) {
+      current = 'runExperiment';
+      await stepRunExperiment(page);
+    }
+    if (!SKIP.has('generateWorkflow')) {
+      current = 'generateWorkflow';
+      await stepGenerateWorkflow(page);
+    }
+    current = 'missingServer';
+    await stepMissingServer(page);
+    result.ok = true;
+  } catch (e) {
+    result.failed_step = current;
+    result.error = String((e && e.stack) || e).slice(0, 3000);
+    try {
+      await shot(page, 'failure.png');
+    } catch {
+      // the page may be gone
+    }
+  }
+  mark('total');
+  await ctx.close().catch(() => {});
+  fs.rmSync(profile, { recursive: true, force: true });
+  console.log(JSON.stringify(result, null, 1));
+  process.exit(result.ok ? 0 : 1);
+})();

@@ -1,0 +1,304 @@
+//! Every failure says what happened and what to do, and loses nothing: the work tree,
+//! index, HEAD and local branches stay as they were.
+
+mod experiment_support;
+
+use cml_lsp::experiment::{self, ErrorKind, ExpError};
+use experiment_support::*;
+
+fn req(fx: &Fixture, overrides: &[&str]) -> experiment::ExperimentRequest {
+    experiment::ExperimentRequest {
+        overrides: overrides.iter().map(|s| s.to_string()).collect(),
+        ..fx.request()
+    }
+}
+
+/// Runs, expects an error, and checks that nothing of the user's changed.
+fn fails(fx: &Fixture, r: &experiment::ExperimentRequest, env: &[(&str, &str)]) -> ExpError {
+    let before = fx.snapshot();
+    let e = run_with_env(r, env, false).result.unwrap_err();
+    assert_eq!(fx.snapshot(), before, "a failure changed the user's state: {e}");
+    e
+}
+
+#[test]
+fn not_a_repository() {
+    isolate();
+    let dir = tempfile::tempdir().unwrap();
+    let r = experiment::ExperimentRequest {
+        repo: dir.path().to_path_buf(),
+        overrides: vec!["a=1".into()],
+        ..Default::default()
+    };
+    let e = run_with_env(&r, &[], false).result.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotARepo);
+    assert_eq!(e.message, format!("{} is not inside a git repository", dir.path().display()));
+    assert_eq!(e.hint.as_deref(), Some("open the folder of a git clone, or pass --repo DIR"));
+}
+
+#[test]
+fn detached_head_needs_a_base() {
+    let fx = Fixture::github();
+    git(&fx.work, &["checkout", "-q", "--detach"]);
+    let e = fails(&fx, &req(&fx, &["train.lr=0.01"]), &[]);
+    assert_eq!(e.kind, ErrorKind::DetachedHead);
+    assert_eq!(e.message, "HEAD is detached: there is no current branch to base on");
+    assert_eq!(e.hint.as_deref(), Some("pass --base BRANCH (e.g. --base main)"));
+    // With --base it works, and HEAD stays detached.
+    let r = experiment::ExperimentRequest {
+        base: Some("main".into()),
+        no_pr: true,
+        ..req(&fx, &["train.lr=0.01"])
+    };
+    let before = fx.snapshot();
+    let out = run_with_env(&r, &[], false).result.unwrap();
+    assert_eq!(out.base_branch, "main");
+    assert_eq!(fx.snapshot(), before);
+}
+
+#[test]
+fn no_remote() {
+    let fx = Fixture::github();
+    git(&fx.work, &["remote", "remove", "origin"]);
+    let e = fails(&fx, &req(&fx, &["train.lr=0.01"]), &[]);
+    assert_eq!(e.kind, ErrorKind::NoRemote);
+    assert_eq!(e.message, "the repository has no remote to push to");
+    let e = fails(
+        &fx,
+        &experiment::ExperimentRequest { remote: Some("upstream".into()), ..req(&fx, &["train.lr=0.01"]) },
+        &[],
+    );
+    assert_eq!(e.message, "there is no remote named \"upstream\"");
+}
+
+#[test]
+fn invalid_overrides() {
+    let fx = Fixture::github();
+    let base = fx.head();
+    let cases = [
+        ("train..lr=1", "invalid override \"train..lr=1\": key \"train..lr\" has an empty segment (part 2)"),
+        ("train.lr", "invalid override \"train.lr\": expected KEY=VALUE, e.g. train.lr=0.01"),
+        ("train.lr=[1", "invalid value in override \"train.lr=[1\": unclosed '['"),
+        (
+            "model.layers.x=1",
+            "cannot set model.layers.x in params.yaml: `model.layers` is a list: `x` is not an index (use a number)",
+        ),
+        ("train.0=1", "cannot set train.0 in params.yaml: `train` is a mapping, not a list: it has no key `0` to index"),
+        ("model.layers.3.units=1", "cannot set model.layers.3.units in params.yaml: index 3 is out of range: `model.layers` has 1 items"),
+        ("train.lr.x=1", "cannot set train.lr.x in params.yaml: `train.lr` is a value (0.001), not a mapping or list; cannot set `train.lr.x`"),
+    ];
+    for (spec, msg) in cases {
+        let e = fails(&fx, &req(&fx, &[spec]), &[]);
+        assert_eq!((e.kind, e.message.as_str()), (ErrorKind::InvalidOverride, msg));
+    }
+    let e = fails(&fx, &req(&fx, &["other.yaml:a=1"]), &[]);
+    assert_eq!(e.message, format!("other.yaml does not exist in the base commit ({})", &base[..7]));
+}
+
+#[test]
+fn nothing_to_commit() {
+    let fx = Fixture::github();
+    let e = fails(&fx, &req(&fx, &["train.lr=0.001"]), &[]);
+    assert_eq!(e.kind, ErrorKind::NothingToCommit);
+    assert_eq!(
+        e.message,
+        format!("nothing to commit: the params are identical to main ({})", &fx.head()[..7])
+    );
+}
+
+#[test]
+fn missing_identity() {
+    let fx = Fixture::github();
+    git(&fx.work, &["config", "--unset", "user.name"]);
+    let e = fails(&fx, &req(&fx, &["train.lr=0.01"]), &[]);
+    assert_eq!(e.kind, ErrorKind::Identity);
+    assert_eq!(e.message, "git does not know who you are: user.name or user.email is not set");
+}
+
+#[test]
+fn branch_exists_on_the_remote() {
+    let fx = Fixture::github();
+    git(&fx.work, &["push", "-q", "origin", "main:refs/heads/exp/taken"]);
+    let taken = fx.remote_ref("exp/taken");
+    let r =
+        experiment::ExperimentRequest { branch: Some("exp/taken".into()), ..req(&fx, &["train.lr=0.01"]) };
+    let e = fails(&fx, &r, &[]);
+    assert_eq!(e.kind, ErrorKind::BranchExists);
+    assert_eq!(e.message, "branch exp/taken already exists on origin");
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("pass --reuse-branch to open the pull request for it, or --branch NAME for a new one")
+    );
+    let e = fails(&fx, &experiment::ExperimentRequest { reuse_branch: true, ..r }, &[]);
+    assert_eq!(e.message, "branch exp/taken exists on origin with other content than this edit");
+    assert_eq!(fx.remote_ref("exp/taken"), taken);
+}
+
+#[test]
+fn push_to_a_moved_base_is_rejected() {
+    let fx = Fixture::github();
+    let other = fx.root.join("other");
+    git(&fx.root, &["clone", "-q", fx.bare.to_str().unwrap(), other.to_str().unwrap()]);
+    git(
+        &other,
+        &[
+            "-c",
+            "user.name=B",
+            "-c",
+            "user.email=b@example.com",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "moved",
+        ],
+    );
+    git(&other, &["push", "-q", "origin", "main"]);
+    let moved = fx.remote_ref("main");
+    let r = experiment::ExperimentRequest { to_base: true, ..req(&fx, &["train.lr=0.01"]) };
+    let e = fails(&fx, &r, &[]);
+    assert_eq!(e.kind, ErrorKind::PushRejected);
+    assert!(
+        e.message.starts_with(
+            "origin rejected the push to main: the branch has moved on the remote (only fast-forward pushes are made)\n"
+        ),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("pull the base branch, then run the experiment again; nothing in your work tree, index or branches changed")
+    );
+    assert_eq!(fx.remote_ref("main"), moved);
+}
+
+#[test]
+fn auth_failure_does_not_echo_url_credentials() {
+    let fx = Fixture::github();
+    let secret = "ghp_URLs3cretInsideTheRemoteUrl1234567";
+    let server = FakeForge::start(|_| (401, String::new()));
+    let forge_dir = format!("url.{}/forge/.insteadOf", fx.root.display());
+    git(&fx.work, &["config", "--unset", &forge_dir]);
+    git(
+        &fx.work,
+        &[
+            "config",
+            &format!("url.http://x-token:{secret}@127.0.0.1:{}/.insteadOf", server.port),
+            "https://github.com/",
+        ],
+    );
+    let e = fails(&fx, &req(&fx, &["train.lr=0.01"]), &[]);
+    assert_eq!(e.kind, ErrorKind::AuthFailed, "{e}");
+    assert!(
+        e.message
+            .starts_with("git could not authenticate to remote origin (https://github.com/acme/model.git)"),
+        "{}",
+        e.message
+    );
+    assert!(!e.to_string().contains(secret), "{e}");
+    assert!(!serde_json::to_string(&e).unwrap().contains(secret));
+    assert!(!logs().contains(secret));
+}
+
+#[test]
+fn network_down() {
+    let fx = Fixture::github();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let forge_dir = format!("url.{}/forge/.insteadOf", fx.root.display());
+    git(&fx.work, &["config", "--unset", &forge_dir]);
+    git(&fx.work, &["config", &format!("url.http://127.0.0.1:{port}/.insteadOf"), "https://github.com/"]);
+    let e = fails(&fx, &req(&fx, &["train.lr=0.01"]), &[]);
+    assert_eq!(e.kind, ErrorKind::Network, "{e}");
+    assert!(
+        e.message.starts_with("could not reach remote origin (https://github.com/acme/model.git)"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("check your network connection and the remote URL; nothing in your work tree, index or branches changed")
+    );
+}
+
+#[test]
+fn cancelled_before_the_push() {
+    let fx = Fixture::github();
+    let before = fx.snapshot();
+    let r = experiment::ExperimentRequest { branch: Some("exp/c".into()), ..req(&fx, &["train.lr=0.01"]) };
+    let ran = run_with_env(&r, &[], true);
+    let e = ran.result.unwrap_err();
+    assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Cancelled, "cancelled; nothing was pushed"));
+    assert!(ran.steps.is_empty());
+    assert_eq!(fx.remote_ref("exp/c"), None);
+    assert_eq!(fx.snapshot(), before);
+}
+
+#[test]
+fn api_errors_after_the_push_say_where_the_branch_is() {
+    let cases: [(u16, &str, &str); 5] = [
+        (401, r#"{"message":"Bad credentials"}"#, "the GitHub API rejected the token (401 Unauthorized)"),
+        (
+            403,
+            r#"{"message":"Resource not accessible by integration"}"#,
+            "the token may not open pull requests in acme/model (403 Forbidden): Resource not accessible by integration",
+        ),
+        (404, r#"{"message":"Not Found"}"#, "the GitHub API does not show acme/model (404 Not Found)"),
+        (
+            422,
+            r#"{"message":"Validation Failed","errors":[{"message":"No commits between main and x"}]}"#,
+            "the GitHub API refused the pull request (422): Validation Failed: No commits between main and x",
+        ),
+        (503, &format!(r#"{{"message":"down, token {TOKEN}"}}"#), "the GitHub API failed (503): down, token ***"),
+    ];
+    for (status, body, message) in cases {
+        let fx = Fixture::github();
+        let body = body.to_string();
+        let api = FakeForge::start(move |_| (status, body.clone()));
+        let r = experiment::ExperimentRequest {
+            branch: Some("exp/api".into()),
+            api_url: Some(api.url.clone()),
+            ..req(&fx, &["train.lr=0.01"])
+        };
+        let e = fails(&fx, &r, &[("GITHUB_TOKEN", TOKEN)]);
+        assert_eq!((e.kind, e.status, e.message.as_str()), (ErrorKind::Forge, Some(status), message));
+        let pushed = e.pushed.as_deref().unwrap();
+        let compare = "https://github.com/acme/model/compare/main...exp/api?expand=1";
+        assert_eq!(pushed.branch, "exp/api");
+        assert_eq!(pushed.compare_url.as_deref(), Some(compare));
+        assert_eq!(fx.remote_ref("exp/api").as_deref(), Some(pushed.commit.as_str()));
+        assert!(e.hint.as_deref().unwrap().ends_with(&format!(
+            "the branch exp/api is pushed to origin: open the pull request at {compare} or run again with --reuse-branch"
+        )));
+        assert_no_token(&fx, &[e.to_string(), serde_json::to_string(&e).unwrap()]);
+    }
+}
+
+#[test]
+fn retry_with_reuse_branch_opens_the_pr_for_the_pushed_branch() {
+    let fx = Fixture::github();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = calls.clone();
+    let api = FakeForge::start(move |_| {
+        if c.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            (502, "bad gateway".into())
+        } else {
+            (201, r#"{"html_url":"https://github.com/acme/model/pull/9"}"#.into())
+        }
+    });
+    let r = experiment::ExperimentRequest { api_url: Some(api.url.clone()), ..req(&fx, &["train.lr=0.01"]) };
+    let e = fails(&fx, &r, &[("GITHUB_TOKEN", TOKEN)]);
+    let pushed = *e.pushed.unwrap();
+    // Without --reuse-branch the same edit finds its branch taken.
+    let again = fails(&fx, &r, &[("GITHUB_TOKEN", TOKEN)]);
+    assert_eq!(again.kind, ErrorKind::BranchExists);
+    let before = fx.snapshot();
+    let retry = experiment::ExperimentRequest { reuse_branch: true, ..r };
+    let out = run_with_env(&retry, &[("GITHUB_TOKEN", TOKEN)], false).result.unwrap();
+    assert_eq!(fx.snapshot(), before);
+    assert_eq!((out.branch.as_str(), out.commit.as_str()), (pushed.branch.as_str(), pushed.commit.as_str()));
+    assert!(!out.pushed && out.pr_created);
+    assert_eq!(out.url.as_deref(), Some("https://github.com/acme/model/pull/9"));
+    let reqs = api.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[1].json()["head"], pushed.branch.as_str());
+}
