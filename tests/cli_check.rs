@@ -49,12 +49,6 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The YAML layer (syntax errors, duplicate keys) is written in parallel; the tests that need
-/// its diagnostics switch to their full expectations once `src/yaml/parse.rs` exists.
-fn yaml_layer_landed() -> bool {
-    repo_root().join("src/yaml/parse.rs").exists()
-}
-
 const WORKFLOW: &[u8] =
     b"name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n";
 
@@ -322,25 +316,59 @@ fn github_format() {
     );
 }
 
-/// The faults in `examples/`. Today only YAML-level ones are reported, once that layer lands;
-/// add lines here as the CML and params rules land.
+/// The faults planted in `examples/` (each marked by a `# FAULT:` comment). Add lines here as
+/// the rules for the others land (e.g. the `dvc.yaml` param missing from `params.yaml`).
 #[test]
 fn examples_report_their_faults() {
     let out = check_in(&repo_root(), &["examples"], None);
-    if !yaml_layer_landed() {
-        assert_eq!((out.code, out.stdout.as_str()), (0, ""));
-        assert_eq!(out.stderr, "0 errors, 0 warnings in 4 files\n");
-        return;
-    }
     assert_eq!(out.code, 1, "{}", out.stdout);
     let heads: Vec<String> =
         out.stdout.lines().map(|l| l.splitn(5, ':').take(4).collect::<Vec<_>>().join(":")).collect();
+    let train = "examples/cloud-training/.github/workflows/train.yml";
     for expected in [
-        "examples/broken/.github/workflows/broken.yml:9:6: error[yaml-syntax]",
-        "examples/cloud-training/params.yaml:10:3: error[yaml-duplicate-key]",
+        "examples/broken/.github/workflows/broken.yml:9:6: error[yaml-syntax]".to_string(),
+        format!("{train}:24:21: error[cml-invalid-choice]"),
+        format!("{train}:25:13: error[cml-unknown-option]"),
+        format!("{train}:54:28: warning[cml-unknown-runner-label]"),
+        "examples/cloud-training/params.yaml:10:3: error[yaml-duplicate-key]".to_string(),
     ] {
-        assert!(heads.iter().any(|h| h == expected), "missing {expected:?} in:\n{}", out.stdout);
+        assert!(heads.contains(&expected), "missing {expected:?} in:\n{}", out.stdout);
     }
+    assert!(out.stderr.ends_with(" in 4 files\n"), "{}", out.stderr);
+}
+
+/// Suppression comments and `diagnostics.disabled`, through the whole pipeline.
+#[test]
+fn suppressions_and_disabled_codes() {
+    let params = b"a: 1\na: 2 # cml-lsp: disable=yaml-duplicate-key\nb: 1\n# cml-lsp: disable=all\n\nb: 2\nc: 1\nc: 2\n";
+    let dir = tree(&[("params.yaml", params)]);
+    let out = check_in(dir.path(), &[], None);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "params.yaml:8:1: error[yaml-duplicate-key]: duplicate key `c`\n");
+    std::fs::write(dir.path().join("cfg.json"), br#"{"diagnostics": {"disabled": ["yaml-duplicate-key"]}}"#)
+        .unwrap();
+    let out = check_in(dir.path(), &["--config", "cfg.json"], None);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    let dir = tree(&[("params.yaml", b"# cml-lsp: disable-file=yaml-duplicate-key\nc: 1\nc: 2\n")]);
+    let out = check_in(dir.path(), &[], None);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+}
+
+/// YAML diagnostics through stdin; columns count characters, not bytes.
+#[test]
+fn stdin_yaml_diagnostics_count_columns_in_chars() {
+    let dir = tree(&[]);
+    let text = "name: x\non: push\njobs:\n  a:\n    steps:\n      - run: x\n     - run: y\n";
+    let out =
+        check_in(dir.path(), &["--kind", "github", "-", "--stdin-filename", "w.yml"], Some(text.as_bytes()));
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout.lines().next().unwrap_or(""), "w.yml:7:6: error[yaml-syntax]: unexpected `-`");
+    let out = check_in(
+        dir.path(),
+        &["-", "--stdin-filename", "params.yaml"],
+        Some("x: {é: 1, a: 2, a: 3}\n".as_bytes()),
+    );
+    assert_eq!(out.stdout, "params.yaml:1:17: error[yaml-duplicate-key]: duplicate key `a`\n");
 }
 
 /// The README's table of diagnostic codes must match `codes::ALL`.
