@@ -7,6 +7,7 @@ pub mod cli;
 pub mod codes;
 pub mod config;
 pub mod diag;
+pub mod generate;
 pub mod ide;
 pub mod kind;
 pub mod lsp;
