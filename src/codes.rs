@@ -24,6 +24,7 @@ codes! {
     YAML_DUPLICATE_KEY = "yaml-duplicate-key", Error, "A mapping has the same key twice.";
     YAML_UNKNOWN_ALIAS = "yaml-unknown-alias", Error, "An alias names an anchor that is not defined before it.";
     FILE_UNREADABLE = "file-unreadable", Error, "The file could not be read, is binary, or is not UTF-8.";
+    FILE_TOO_LARGE = "file-too-large", Warning, "The file is larger than 10 MiB and was not checked.";
 }
 
 pub fn info(code: &str) -> Option<&'static CodeInfo> {
