@@ -7,10 +7,17 @@
 //! - [`insert_into_blank`]: edits that put a generated workflow into an empty or
 //!   comment-only file, keeping its comments and line endings.
 
-use crate::diag::{Span, TextEdit};
+use std::path::Path;
 
+use crate::diag::{Span, TextEdit};
+use crate::ide::{CodeAction, CodeActionKind, WorkspaceEdit};
+use crate::kind::FileKind;
+
+mod insert;
 mod options;
 mod render;
+
+pub use insert::{add_runner_job, launches_runner, wirable_jobs, GITLAB_RUNNER_STAGE};
 
 pub use options::{
     credential_vars, default_script, gpu_combos, plan, slug, Cloud, Forge, Plan, ReuseMode, WizardOptions,
@@ -131,4 +138,56 @@ pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
     }
     out.push_str(text.get(at..).unwrap_or(""));
     out
+}
+
+/// The forge whose pipeline a file of `kind` is.
+pub fn forge_of(kind: FileKind) -> Option<Forge> {
+    match kind {
+        FileKind::GithubWorkflow => Some(Forge::Github),
+        FileKind::GitlabCi => Some(Forge::Gitlab),
+        FileKind::Bitbucket => Some(Forge::Bitbucket),
+        _ => None,
+    }
+}
+
+/// The wizard's code actions for a workflow file: "Generate a CML cloud-runner workflow"
+/// for an empty or comment-only file, else one "Add a CML cloud-runner job for `<job>`"
+/// per job that can be wired, unless the file already launches a runner. The forge
+/// follows from `kind` (`opts.forge` is ignored); invalid `opts` give no actions.
+pub fn code_actions(kind: FileKind, path: &Path, text: &str, opts: &WizardOptions) -> Vec<CodeAction> {
+    let Some(forge) = forge_of(kind) else {
+        return Vec::new();
+    };
+    let mut opts = opts.clone();
+    opts.forge = Some(forge);
+    let action = |title: String, kind: CodeActionKind, edits: Vec<TextEdit>| CodeAction {
+        title,
+        kind,
+        edit: WorkspaceEdit { files: vec![(path.to_path_buf(), edits)] },
+        preferred: false,
+    };
+    if is_blank_yaml(text) {
+        return generate(&opts)
+            .and_then(|g| insert_into_blank(text, &g))
+            .map(|edits| {
+                vec![action(
+                    "Generate a CML cloud-runner workflow".to_string(),
+                    CodeActionKind::Source,
+                    edits,
+                )]
+            })
+            .unwrap_or_default();
+    }
+    if launches_runner(text) {
+        return Vec::new();
+    }
+    let Ok(jobs) = wirable_jobs(forge, text) else {
+        return Vec::new();
+    };
+    jobs.iter()
+        .filter_map(|job| {
+            let edits = add_runner_job(forge, text, &opts, job).ok()?;
+            Some(action(format!("Add a CML cloud-runner job for `{job}`"), CodeActionKind::Refactor, edits))
+        })
+        .collect()
 }

@@ -51,6 +51,7 @@ mkdir -p "$TMP/github/.github/workflows"
 
 count=0
 rejected=0
+inserted=0
 gh_files=()
 gl_files=()
 bb_files=()
@@ -134,7 +135,19 @@ gen bad-combo "aws has no synthetic machine \`l+t4\`" --type l --gpu t4
 gen bad-k8s-t4 "kubernetes has no synthetic machine \`m+t4\`" --cloud kubernetes --gpu t4
 gen bad-gcp-region "GCP needs a zone, not a region" --cloud gcp --region us-west1
 gen bad-never "idle timeout \`never\` does not work with a cloud runner" --idle-timeout never
-echo "generated $count variants (GitHub ${#gh_files[@]}, GitLab ${#gl_files[@]}, Bitbucket ${#bb_files[@]}); $rejected invalid choices rejected with exit 2"
+# The add-a-runner-job results (golden files of tests/generate_insert.rs) go through the same validators.
+for f in "$ROOT"/tests/golden/generate/insert/*.out.yml; do
+  name="insert-$(basename "$f" .out.yml)"
+  case "$name" in
+    insert-github*) cp "$f" "$TMP/github/.github/workflows/$name.yml" && gh_files+=("$TMP/github/.github/workflows/$name.yml") ;;
+    insert-gitlab*) mkdir -p "$TMP/gitlab/$name" && cp "$f" "$TMP/gitlab/$name/.gitlab-ci.yml" && gl_files+=("$TMP/gitlab/$name/.gitlab-ci.yml") ;;
+    insert-bitbucket*) mkdir -p "$TMP/bitbucket/$name" && cp "$f" "$TMP/bitbucket/$name/bitbucket-pipelines.yml" && bb_files+=("$TMP/bitbucket/$name/bitbucket-pipelines.yml") ;;
+    *) fail "unknown insert golden $f" ;;
+  esac
+  count=$((count + 1))
+  inserted=$((inserted + 1))
+done
+echo "generated $count files, $inserted of them by adding a runner job to an existing file (GitHub ${#gh_files[@]}, GitLab ${#gl_files[@]}, Bitbucket ${#bb_files[@]}); $rejected invalid choices rejected with exit 2"
 
 # (i) actionlint, with exactly the labels the generated launch lines register.
 labels="$(grep -ho -- '--labels=[^ \\]*' "${gh_files[@]}" | sed 's/^--labels=//' | tr ',' '\n' | sort -u)"
