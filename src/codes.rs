@@ -25,6 +25,39 @@ codes! {
     YAML_UNKNOWN_ALIAS = "yaml-unknown-alias", Error, "An alias names an anchor that is not defined before it.";
     FILE_UNREADABLE = "file-unreadable", Error, "The file could not be read, is binary, or is not UTF-8.";
     FILE_TOO_LARGE = "file-too-large", Warning, "The file is larger than 10 MiB and was not checked.";
+    CML_UNKNOWN_COMMAND = "cml-unknown-command", Error, "`cml` is followed by a word that is not a CML command or subcommand.";
+    CML_UNKNOWN_OPTION = "cml-unknown-option", Error, "An option the CML command does not define (yargs strict mode rejects it).";
+    CML_OPTION_WRONG_COMMAND = "cml-option-wrong-command", Error, "An option of another CML command (e.g. `--reuse` on `comment create`).";
+    CML_MISSING_VALUE = "cml-missing-value", Error, "An option that takes a value has none.";
+    CML_INVALID_VALUE = "cml-invalid-value", Error, "A value of the wrong type (a number or boolean option given text).";
+    CML_INVALID_CHOICE = "cml-invalid-choice", Error, "A value outside the option's choices (e.g. `--cloud=aws2`).";
+    CML_INVALID_IDLE_TIMEOUT = "cml-invalid-idle-timeout", Error, "`--idle-timeout` is not seconds, `never`, or a duration timestring understands.";
+    CML_DEPRECATED_VALUE = "cml-deprecated-value", Warning, "A deprecated option value (`--cloud-gpu=tesla`, `nogpu`).";
+    CML_DEPRECATED_OPTION = "cml-deprecated-option", Warning, "A deprecated (hidden) option such as `comment create --pr`.";
+    CML_REGION_VENDOR_MISMATCH = "cml-region-vendor-mismatch", Warning, "A native `--cloud-region` that does not fit the `--cloud` vendor (GCP needs a zone).";
+    CML_INVALID_MACHINE_TYPE = "cml-invalid-machine-type", Warning, "A synthetic size and GPU pair missing from the vendor's table (sent raw and rejected).";
+    CML_CONFLICTING_OPTIONS = "cml-conflicting-options", Error, "Mutually exclusive options used together (`--single` with `--reuse`).";
+    CML_CLOUD_OPTION_WITHOUT_CLOUD = "cml-cloud-option-without-cloud", Warning, "A `--cloud-*` option without `--cloud`: silently ignored.";
+    CML_OPTION_WRONG_CLOUD = "cml-option-wrong-cloud", Warning, "A vendor-specific option used with another vendor (ignored).";
+    CML_OPTION_UNSUPPORTED_CLOUD = "cml-option-unsupported-cloud", Error, "An option the chosen cloud rejects (`--cloud-spot-price` on GCP).";
+    CML_SPOT_PRICE_WITHOUT_SPOT = "cml-spot-price-without-spot", Warning, "`--cloud-spot-price` without `--cloud-spot`.";
+    CML_OPTION_IGNORED_FORGE = "cml-option-ignored-forge", Warning, "An option this forge ignores (`--docker-volumes` outside GitLab).";
+    CML_OPTION_UNSUPPORTED_FORGE = "cml-option-unsupported-forge", Error, "An option this forge rejects (`--reuse-idle` on Bitbucket).";
+    CML_RUNNER_NO_OPTIONS = "cml-runner-no-options", Error, "`cml runner launch` with no option at all fails its argument check.";
+    CML_MISSING_ARGUMENT = "cml-missing-argument", Error, "A required positional argument is missing (`comment create` needs a file).";
+    CML_UNEXPECTED_ARGUMENT = "cml-unexpected-argument", Error, "An extra positional argument that strict mode rejects.";
+    CML_DROPPED_CONTINUATION = "cml-dropped-continuation", Error, "Options on a line after a `cml` line without a trailing backslash: the shell runs them separately.";
+    CML_LEGACY_COMMAND = "cml-legacy-command", Info, "An old spelling that still works (`cml-runner`, `cml runner`, `cml ci`).";
+    CML_DEPRECATED_COMMAND = "cml-deprecated-command", Warning, "A deprecated command (`cml send-comment`, `cml publish`).";
+    CML_DEAD_COMMAND = "cml-dead-command", Error, "A command that always fails now (`cml tensorboard connect`).";
+    CML_MALFORMED_EXPRESSION = "cml-malformed-expression", Error, "A `${{ }}` or `${ }` expression that is not well formed.";
+    CML_UNKNOWN_RUNNER_LABEL = "cml-unknown-runner-label", Warning, "A job asks for a runner label that no runner launched in the workflow registers.";
+    CML_RUNNER_JOB_WITHOUT_NEEDS = "cml-runner-job-without-needs", Warning, "A job on a launched runner does not `needs:` the job that launches it.";
+    CML_MISSING_CLOUD_CREDENTIALS = "cml-missing-cloud-credentials", Warning, "The step launching a cloud runner lacks the cloud's credential variables.";
+    CML_MISSING_TOKEN = "cml-missing-token", Warning, "The step launching a runner has no forge token (`REPO_TOKEN`).";
+    CML_RUNNER_GITHUB_TOKEN = "cml-runner-github-token", Warning, "`cml runner launch` given `secrets.GITHUB_TOKEN`, which cannot register runners.";
+    CML_SETUP_CML_UNKNOWN_INPUT = "cml-setup-cml-unknown-input", Warning, "A `with:` input that this major version of `iterative/setup-cml` does not have.";
+    CML_GPU_CONTAINER_WITHOUT_GPUS = "cml-gpu-container-without-gpus", Warning, "A `-gpu` CML container image without `options: --gpus all`.";
 }
 
 pub fn info(code: &str) -> Option<&'static CodeInfo> {

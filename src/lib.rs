@@ -14,5 +14,6 @@ pub mod lsp;
 pub mod store;
 pub mod suppress;
 pub mod text;
+pub mod workflow;
 pub mod workspace;
 pub mod yaml;

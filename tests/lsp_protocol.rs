@@ -358,3 +358,41 @@ async fn shutdown_then_requests_are_refused() {
     let err = s.hover("params.yaml", 0, 0).await.unwrap_err();
     assert_eq!(err.code.code(), -32600);
 }
+
+#[tokio::test]
+async fn workspace_folders_decide_relative_globs() {
+    let mut s = TestServer::with_analyzer(todo_analyzer());
+    s.initialize(default_caps(), Some(json!({"paramsGlobs": ["conf/*.yaml"]}))).await;
+    s.initialized().await;
+    s.open("sub/conf/x.yaml", "TODO\n").await;
+    // Relative to the root the path is sub/conf/x.yaml: not a params file.
+    s.open("params.yaml", "a: 1\n").await;
+    s.await_diagnostics("params.yaml", 1).await;
+    assert_eq!(s.published("sub/conf/x.yaml"), Vec::<Value>::new());
+    let sub = s.uri("sub");
+    s.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": sub, "name": "sub"}], "removed": []}}),
+    )
+    .await;
+    let diags = s.await_diagnostics("sub/conf/x.yaml", 1).await;
+    assert_eq!(diags[0]["code"], "todo");
+}
+
+#[tokio::test]
+async fn a_panicking_analysis_does_not_stop_the_server() {
+    let analyzer: AnalyzeFn = Arc::new(|input: &FileInput<'_>, _: &dyn Workspace, _: &Settings| {
+        assert!(!input.text.contains("PANIC"), "analysis panicked on purpose");
+        vec![Diagnostic::hint("ok", Span::empty(0), "fine")]
+    });
+    let mut s = TestServer::with_analyzer(analyzer);
+    s.initialize(default_caps(), None).await;
+    s.initialized().await;
+    s.open("dvc.yaml", "PANIC\n").await;
+    s.open("params.yaml", "a: 1\n").await;
+    assert_eq!(s.await_diagnostics("params.yaml", 1).await[0]["message"], "fine");
+    let p = json!({"textDocument": {"uri": s.uri("dvc.yaml")}});
+    s.change("dvc.yaml", 2, vec![full("fixed\n")]).await;
+    assert_eq!(s.await_diagnostics("dvc.yaml", 2).await[0]["message"], "fine");
+    assert_eq!(s.request("textDocument/documentSymbol", p).await, Ok(json!([])));
+}

@@ -18,7 +18,11 @@ pub struct FileInput<'a> {
 /// All diagnostics of one file, sorted by position, suppressions and disabled codes applied.
 pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<Diagnostic> {
     let _ = ws;
-    let diags = Vec::new();
+    let mut diags = Vec::new();
+    if input.kind.is_yaml() {
+        let yaml = crate::yaml::parse(input.text);
+        diags.extend(crate::yaml::diagnostics(&yaml));
+    }
     // Suppression comments, `diagnostics.disabled` and sorting: keep this the last step.
     crate::suppress::finish(input.text, input.kind, diags, settings)
 }

@@ -371,4 +371,45 @@ mod tests {
             ]}})
         );
     }
+
+    #[test]
+    fn completion_and_hover_to_lsp_json() {
+        let text = "run: cml runner launch --clo\n";
+        let doc = doc(text);
+        let lines = Lines::of(&doc, Encoding::Utf16);
+        let at = text.find("--clo").unwrap();
+        let c = ide::Completion {
+            label: "--cloud".into(),
+            kind: ide::CompletionKind::Option,
+            detail: Some("string".into()),
+            documentation: Some("Cloud to deploy the runner to.".into()),
+            replace: Span::new(at, at + 5),
+            insert_text: "--cloud=".into(),
+            sort_text: None,
+            deprecated: true,
+        };
+        assert_eq!(
+            serde_json::to_value(completion_item(&c, &lines, &ClientCaps::default())).unwrap(),
+            json!({
+                "label": "--cloud",
+                "kind": 10,
+                "detail": "string",
+                "documentation": {"kind": "markdown", "value": "Cloud to deploy the runner to."},
+                "tags": [1],
+                "insertTextFormat": 1,
+                "textEdit": {
+                    "range": {"start": {"line": 0, "character": 23}, "end": {"line": 0, "character": 28}},
+                    "newText": "--cloud="
+                }
+            })
+        );
+        let h = ide::Hover { span: Span::new(5, 8), markdown: "**cml**".into() };
+        assert_eq!(
+            serde_json::to_value(hover(&h, &lines)).unwrap(),
+            json!({
+                "contents": {"kind": "markdown", "value": "**cml**"},
+                "range": {"start": {"line": 0, "character": 5}, "end": {"line": 0, "character": 8}}
+            })
+        );
+    }
 }

@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types as lsp;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
-use tracing::{info_span, warn};
+use tracing::{info_span, warn, Instrument};
 
 use crate::analysis::FileInput;
 use crate::config::Settings;
@@ -484,7 +484,7 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> jsonrpc::Result<Option<Value>> {
-        let _span = info_span!("executeCommand", command = %params.command);
+        let span = info_span!("executeCommand", command = %params.command);
         let command = commands::Command::parse(&params.command, &params.arguments)?;
         let session = self.inner.session();
         let ctx = commands::CommandContext {
@@ -492,6 +492,6 @@ impl LanguageServer for Backend {
             client: self.inner.client.clone(),
             caps: session.caps,
         };
-        commands::execute(&ctx, command).await
+        commands::execute(&ctx, command).instrument(span).await
     }
 }

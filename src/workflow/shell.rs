@@ -1,0 +1,717 @@
+//! A small, safe shell tokenizer: enough of POSIX sh / bash to find simple commands and
+//! their words with exact positions. It never fails: constructs it does not model
+//! (heredoc bodies, `$(...)`, backticks, arithmetic) are skipped or kept opaque inside a
+//! word, and such words are marked as containing an expansion.
+//!
+//! Offsets are byte offsets into the text given to [`tokenize`] (the decoded YAML scalar);
+//! callers map them to the file through a `SourceMap`.
+
+/// One shell word: its text after quote removal, and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// The word after quote removal and escape processing. Expansions (`$X`, `$(..)`,
+    /// `${{ .. }}`) are kept verbatim.
+    pub text: String,
+    /// Raw range in the input, quotes included.
+    pub start: usize,
+    pub end: usize,
+    /// For each byte of `text`, the input offset of the byte that produced it.
+    offs: Vec<usize>,
+    /// Contains `$NAME`, `${..}`, `$(..)`, backticks or `${{ .. }}`.
+    pub expansion: bool,
+    /// Contains a GitHub/Bitbucket-style `${{ .. }}` expression.
+    pub expression: bool,
+    /// Some part of the word was quoted or escaped.
+    pub quoted: bool,
+    /// Malformed expression-like parts: input ranges of e.g. `${{ x }` or `${ x }}`.
+    pub malformed: Vec<(usize, usize)>,
+}
+
+impl Word {
+    /// The input range of `text[a..b]`.
+    pub fn sub_range(&self, a: usize, b: usize) -> (usize, usize) {
+        let a = a.min(self.text.len());
+        let b = b.clamp(a, self.text.len());
+        if self.offs.is_empty() {
+            return (self.start, self.end);
+        }
+        let s = if a < self.offs.len() { self.offs[a] } else { self.end };
+        let e = if b == a { s } else { self.offs[b - 1] + 1 };
+        (s, e.max(s))
+    }
+
+    /// True when `text[a..b]` is a verbatim copy of the input (no quotes or escapes
+    /// inside), so an edit of that range can be expressed in the input.
+    pub fn is_verbatim(&self, a: usize, b: usize) -> bool {
+        if a > b || b > self.text.len() {
+            return false;
+        }
+        (a..b).all(|i| i + 1 >= b || self.offs[i + 1] == self.offs[i] + 1)
+    }
+
+    pub fn range(&self) -> (usize, usize) {
+        (self.start, self.end)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Terminator {
+    /// An unescaped newline at this offset.
+    Newline(usize),
+    /// `;`, `&&`, `||`, `|`, `&`, `(`, `)` ...
+    Operator,
+    Eof,
+}
+
+/// A simple command: leading assignments, then words, up to a separator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimpleCommand {
+    pub assignments: Vec<Word>,
+    pub words: Vec<Word>,
+    pub terminator: Terminator,
+    /// The command's first token is the first thing on its line.
+    pub starts_line: bool,
+    /// Offset of the start of the line the command starts on.
+    pub line_start: usize,
+    /// The command was preceded by `|` (it reads a pipe).
+    pub piped: bool,
+}
+
+impl SimpleCommand {
+    pub fn start(&self) -> usize {
+        self.assignments.first().or(self.words.first()).map_or(0, |w| w.start)
+    }
+
+    pub fn end(&self) -> usize {
+        self.words.last().or(self.assignments.last()).map_or(0, |w| w.end)
+    }
+}
+
+/// The result of tokenizing a script.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Script {
+    /// Commands of the top level and of every `$(..)` / backtick substitution, in order of
+    /// their start.
+    pub commands: Vec<SimpleCommand>,
+}
+
+/// Tokenizes `text`.
+pub fn tokenize(text: &str) -> Script {
+    let mut out = Vec::new();
+    let mut lx = Lexer { b: text.as_bytes(), pos: 0, end: text.len(), subs: Vec::new() };
+    lx.run(&mut out);
+    // Substitutions found while lexing; their own substitutions are appended as we go.
+    let mut i = 0;
+    while i < lx.subs.len() {
+        let (s, e) = lx.subs[i];
+        let mut sub = Lexer { b: text.as_bytes(), pos: s, end: e, subs: Vec::new() };
+        sub.run(&mut out);
+        lx.subs.extend(sub.subs);
+        i += 1;
+        if i > 10_000 {
+            break;
+        }
+    }
+    out.sort_by_key(|c| c.start());
+    Script { commands: out }
+}
+
+struct Lexer<'a> {
+    b: &'a [u8],
+    pos: usize,
+    end: usize,
+    subs: Vec<(usize, usize)>,
+}
+
+struct Heredoc {
+    delim: Vec<u8>,
+    strip_tabs: bool,
+}
+
+fn is_name_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+fn is_name(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// `NAME=...` or `NAME+=...`: the length of the name, when `text` is an assignment.
+pub fn assignment_name(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    if b.is_empty() || !is_name_start(b[0]) {
+        return None;
+    }
+    let mut i = 1;
+    while i < b.len() && is_name(b[i]) {
+        i += 1;
+    }
+    if b.get(i) == Some(&b'=') || (b.get(i) == Some(&b'+') && b.get(i + 1) == Some(&b'=')) {
+        Some(&text[..i])
+    } else {
+        None
+    }
+}
+
+impl Lexer<'_> {
+    fn peek(&self, k: usize) -> Option<u8> {
+        let i = self.pos + k;
+        if i < self.end {
+            Some(self.b[i])
+        } else {
+            None
+        }
+    }
+
+    fn line_start_of(&self, at: usize) -> usize {
+        let mut i = at.min(self.b.len());
+        while i > 0 && self.b[i - 1] != b'\n' {
+            i -= 1;
+        }
+        i
+    }
+
+    fn run(&mut self, out: &mut Vec<SimpleCommand>) {
+        let mut cur = self.new_cmd(false);
+        let mut heredocs: Vec<Heredoc> = Vec::new();
+        let mut guard = 0usize;
+        while self.pos < self.end {
+            guard += 1;
+            if guard > 4 * self.b.len() + 16 {
+                break;
+            }
+            let c = self.b[self.pos];
+            match c {
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'\\' if self.peek(1) == Some(b'\n') => self.pos += 2,
+                b'\n' => {
+                    self.finish(&mut cur, out, Terminator::Newline(self.pos), false);
+                    self.pos += 1;
+                    for h in heredocs.drain(..) {
+                        self.skip_heredoc(&h);
+                    }
+                }
+                b'#' => {
+                    while self.pos < self.end && self.b[self.pos] != b'\n' {
+                        self.pos += 1;
+                    }
+                }
+                b';' | b'&' | b'|' | b'(' | b')' => {
+                    if c == b'&' && self.peek(1) == Some(b'>') {
+                        // `&>` / `&>>` redirection
+                        self.pos += if self.peek(2) == Some(b'>') { 3 } else { 2 };
+                        self.skip_redirect_target();
+                        continue;
+                    }
+                    let piped = c == b'|' && self.peek(1) != Some(b'|');
+                    let two = matches!(
+                        (c, self.peek(1)),
+                        (b';', Some(b';')) | (b'&', Some(b'&')) | (b'|', Some(b'|')) | (b'|', Some(b'&'))
+                    );
+                    self.finish(&mut cur, out, Terminator::Operator, piped);
+                    self.pos += if two { 2 } else { 1 };
+                }
+                b'<' | b'>' => self.redirect(&mut heredocs),
+                b'0'..=b'9' if self.digits_then_redirect() => {
+                    while self.pos < self.end && self.b[self.pos].is_ascii_digit() {
+                        self.pos += 1;
+                    }
+                    self.redirect(&mut heredocs);
+                }
+                _ => {
+                    let w = self.word();
+                    if cur.words.is_empty() && !w.quoted && assignment_name(&w.text).is_some() {
+                        cur.assignments.push(w);
+                    } else {
+                        if cur.words.is_empty() && cur.assignments.is_empty() {
+                            let ls = self.line_start_of(w.start);
+                            cur.line_start = ls;
+                            cur.starts_line = self.b[ls..w.start].iter().all(|&c| c == b' ' || c == b'\t');
+                        }
+                        cur.words.push(w);
+                    }
+                }
+            }
+        }
+        self.finish(&mut cur, out, Terminator::Eof, false);
+    }
+
+    fn new_cmd(&self, piped: bool) -> SimpleCommand {
+        SimpleCommand {
+            assignments: Vec::new(),
+            words: Vec::new(),
+            terminator: Terminator::Eof,
+            starts_line: false,
+            line_start: 0,
+            piped,
+        }
+    }
+
+    fn finish(&self, cur: &mut SimpleCommand, out: &mut Vec<SimpleCommand>, t: Terminator, next_piped: bool) {
+        if !cur.words.is_empty() || !cur.assignments.is_empty() {
+            if cur.words.is_empty() {
+                let ls = self.line_start_of(cur.start());
+                cur.line_start = ls;
+                cur.starts_line = self.b[ls..cur.start()].iter().all(|&c| c == b' ' || c == b'\t');
+            }
+            cur.terminator = t;
+            out.push(std::mem::replace(cur, self.new_cmd(next_piped)));
+        } else {
+            cur.piped = next_piped;
+        }
+    }
+
+    fn digits_then_redirect(&self) -> bool {
+        let mut i = self.pos;
+        while i < self.end && self.b[i].is_ascii_digit() {
+            i += 1;
+        }
+        // Only at a word start: the previous byte must not be part of a word.
+        let at_start =
+            self.pos == 0 || matches!(self.b[self.pos - 1], b' ' | b'\t' | b'\n' | b';' | b'&' | b'|');
+        at_start && i < self.end && matches!(self.b[i], b'<' | b'>')
+    }
+
+    fn redirect(&mut self, heredocs: &mut Vec<Heredoc>) {
+        let c = self.b[self.pos];
+        if c == b'<' && self.peek(1) == Some(b'<') && self.peek(2) != Some(b'<') {
+            self.pos += 2;
+            let strip_tabs = self.peek(0) == Some(b'-');
+            if strip_tabs {
+                self.pos += 1;
+            }
+            while matches!(self.peek(0), Some(b' ' | b'\t')) {
+                self.pos += 1;
+            }
+            if self.pos < self.end && !matches!(self.b[self.pos], b'\n' | b';' | b'&' | b'|') {
+                let w = self.word();
+                heredocs.push(Heredoc { delim: w.text.into_bytes(), strip_tabs });
+            }
+            return;
+        }
+        // <, >, >>, <<<, <>, >|, >&, <&
+        self.pos += 1;
+        let mut n = 0;
+        while n < 2 && matches!(self.peek(0), Some(b'<' | b'>')) {
+            self.pos += 1;
+            n += 1;
+        }
+        if matches!(self.peek(0), Some(b'&' | b'|')) {
+            self.pos += 1;
+        }
+        self.skip_redirect_target();
+    }
+
+    fn skip_redirect_target(&mut self) {
+        while matches!(self.peek(0), Some(b' ' | b'\t')) {
+            self.pos += 1;
+        }
+        if self.pos < self.end && !matches!(self.b[self.pos], b'\n' | b';' | b'&' | b'|' | b'(' | b')') {
+            let _ = self.word();
+        }
+    }
+
+    fn skip_heredoc(&mut self, h: &Heredoc) {
+        while self.pos < self.end {
+            let ls = self.pos;
+            while self.pos < self.end && self.b[self.pos] != b'\n' {
+                self.pos += 1;
+            }
+            let mut line = &self.b[ls..self.pos];
+            if self.pos < self.end {
+                self.pos += 1;
+            }
+            if h.strip_tabs {
+                while let [b'\t', rest @ ..] = line {
+                    line = rest;
+                }
+            }
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line == h.delim.as_slice() {
+                return;
+            }
+        }
+    }
+
+    /// Finds the `)` matching an opening `(` just before `self.pos`; returns its offset.
+    fn skip_parens(&mut self) -> usize {
+        let mut depth = 1usize;
+        while self.pos < self.end {
+            match self.b[self.pos] {
+                b'\\' => self.pos += 2,
+                b'\'' => {
+                    self.pos += 1;
+                    while self.pos < self.end && self.b[self.pos] != b'\'' {
+                        self.pos += 1;
+                    }
+                    self.pos += 1;
+                }
+                b'"' => {
+                    self.pos += 1;
+                    while self.pos < self.end && self.b[self.pos] != b'"' {
+                        if self.b[self.pos] == b'\\' {
+                            self.pos += 1;
+                        }
+                        self.pos += 1;
+                    }
+                    self.pos += 1;
+                }
+                b'(' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let at = self.pos;
+                        self.pos += 1;
+                        return at;
+                    }
+                    self.pos += 1;
+                }
+                _ => self.pos += 1,
+            }
+        }
+        self.pos = self.pos.min(self.end);
+        self.end
+    }
+
+    /// Handles a `$` at `self.pos`, appending raw bytes to the word.
+    fn dollar(&mut self, w: &mut WordBuf) {
+        let start = self.pos;
+        match self.peek(1) {
+            Some(b'(') => {
+                w.expansion = true;
+                self.pos += 2;
+                let arith = self.peek(0) == Some(b'(');
+                let inner = self.pos;
+                let close = self.skip_parens();
+                if !arith && close > inner {
+                    self.subs.push((inner, close));
+                }
+            }
+            Some(b'{') if self.peek(2) == Some(b'{') => {
+                w.expansion = true;
+                w.expression = true;
+                // `${{ ... }}`: the first `}` outside a '...' string literal must start `}}`.
+                let mut i = self.pos + 3;
+                let mut found = None;
+                let mut stop = None;
+                while i < self.end && self.b[i] != b'\n' {
+                    match self.b[i] {
+                        b'\'' => {
+                            i += 1;
+                            while i < self.end && !matches!(self.b[i], b'\'' | b'\n') {
+                                i += 1;
+                            }
+                        }
+                        b'}' => {
+                            if i + 1 < self.end && self.b[i + 1] == b'}' {
+                                found = Some(i + 2);
+                            } else {
+                                stop = Some(i + 1);
+                            }
+                            break;
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                match found {
+                    Some(e) => self.pos = e,
+                    None => {
+                        let j = stop.unwrap_or(i).min(self.end);
+                        w.malformed.push((start, j));
+                        self.pos = j;
+                    }
+                }
+            }
+            Some(b'{') => {
+                w.expansion = true;
+                let body = self.pos + 2;
+                let mut i = body;
+                while i < self.end && !matches!(self.b[i], b'}' | b'\n') {
+                    i += 1;
+                }
+                let closed = i < self.end && self.b[i] == b'}';
+                let content = &self.b[body.min(i)..i];
+                let name_len = content.iter().take_while(|c| is_name(**c)).count();
+                let bad = !closed
+                    || content.first().is_some_and(|c| c.is_ascii_whitespace())
+                    || (name_len > 0 && content.get(name_len) == Some(&b'.'));
+                if closed {
+                    i += 1;
+                    if bad && i < self.end && self.b[i] == b'}' {
+                        i += 1;
+                    }
+                }
+                if bad {
+                    w.malformed.push((start, i));
+                }
+                self.pos = i;
+            }
+            Some(c) if is_name_start(c) => {
+                w.expansion = true;
+                self.pos += 1;
+                while self.pos < self.end && is_name(self.b[self.pos]) {
+                    self.pos += 1;
+                }
+            }
+            Some(c) if c.is_ascii_digit() || b"?@*#$!-".contains(&c) => {
+                w.expansion = true;
+                self.pos += 2;
+            }
+            _ => {
+                self.pos += 1;
+            }
+        }
+        let end = self.pos.min(self.end);
+        for i in start..end {
+            w.push(self.b[i], i);
+        }
+    }
+
+    fn backtick(&mut self, w: &mut WordBuf) {
+        let start = self.pos;
+        self.pos += 1;
+        let inner = self.pos;
+        while self.pos < self.end && self.b[self.pos] != b'`' {
+            if self.b[self.pos] == b'\\' {
+                self.pos += 1;
+            }
+            self.pos += 1;
+        }
+        let close = self.pos.min(self.end);
+        if close > inner {
+            self.subs.push((inner, close));
+        }
+        self.pos = (close + 1).min(self.end);
+        w.expansion = true;
+        for i in start..self.pos {
+            w.push(self.b[i], i);
+        }
+    }
+
+    fn word(&mut self) -> Word {
+        let start = self.pos;
+        let mut w = WordBuf::default();
+        while self.pos < self.end {
+            let c = self.b[self.pos];
+            match c {
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>' => break,
+                b'\\' => {
+                    w.quoted = true;
+                    match self.peek(1) {
+                        Some(b'\n') => self.pos += 2,
+                        Some(n) => {
+                            w.push(n, self.pos + 1);
+                            self.pos += 2;
+                        }
+                        None => self.pos += 1,
+                    }
+                }
+                b'\'' => {
+                    w.quoted = true;
+                    self.pos += 1;
+                    while self.pos < self.end && self.b[self.pos] != b'\'' {
+                        w.push(self.b[self.pos], self.pos);
+                        self.pos += 1;
+                    }
+                    self.pos = (self.pos + 1).min(self.end);
+                }
+                b'$' if self.peek(1) == Some(b'\'') => {
+                    w.quoted = true;
+                    self.pos += 2;
+                    while self.pos < self.end && self.b[self.pos] != b'\'' {
+                        if self.b[self.pos] == b'\\' && self.pos + 1 < self.end {
+                            let e = self.b[self.pos + 1];
+                            let v = match e {
+                                b'n' => b'\n',
+                                b't' => b'\t',
+                                b'r' => b'\r',
+                                b'\\' | b'\'' | b'"' => e,
+                                _ => {
+                                    w.push(b'\\', self.pos);
+                                    e
+                                }
+                            };
+                            w.push(v, self.pos + 1);
+                            self.pos += 2;
+                        } else {
+                            w.push(self.b[self.pos], self.pos);
+                            self.pos += 1;
+                        }
+                    }
+                    self.pos = (self.pos + 1).min(self.end);
+                }
+                b'"' => {
+                    w.quoted = true;
+                    self.pos += 1;
+                    while self.pos < self.end && self.b[self.pos] != b'"' {
+                        match self.b[self.pos] {
+                            b'\\' if self.pos + 1 < self.end => {
+                                let n = self.b[self.pos + 1];
+                                if n == b'\n' {
+                                    self.pos += 2;
+                                } else if matches!(n, b'$' | b'`' | b'"' | b'\\') {
+                                    w.push(n, self.pos + 1);
+                                    self.pos += 2;
+                                } else {
+                                    w.push(b'\\', self.pos);
+                                    self.pos += 1;
+                                }
+                            }
+                            b'$' => self.dollar(&mut w),
+                            b'`' => self.backtick(&mut w),
+                            o => {
+                                w.push(o, self.pos);
+                                self.pos += 1;
+                            }
+                        }
+                    }
+                    self.pos = (self.pos + 1).min(self.end);
+                }
+                b'$' => self.dollar(&mut w),
+                b'`' => self.backtick(&mut w),
+                _ => {
+                    w.push(c, self.pos);
+                    self.pos += 1;
+                }
+            }
+        }
+        if self.pos == start {
+            // Never loop without progress.
+            self.pos += 1;
+        }
+        w.finish(start, self.pos.min(self.end))
+    }
+}
+
+#[derive(Default)]
+struct WordBuf {
+    bytes: Vec<u8>,
+    offs: Vec<usize>,
+    expansion: bool,
+    expression: bool,
+    quoted: bool,
+    malformed: Vec<(usize, usize)>,
+}
+
+impl WordBuf {
+    fn push(&mut self, b: u8, at: usize) {
+        self.bytes.push(b);
+        self.offs.push(at);
+    }
+
+    fn finish(self, start: usize, end: usize) -> Word {
+        let text = match String::from_utf8(self.bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        let mut offs = self.offs;
+        // Lossy conversion may change lengths; keep offsets aligned with the text.
+        offs.resize(text.len(), end.saturating_sub(1).max(start));
+        Word {
+            text,
+            start,
+            end,
+            offs,
+            expansion: self.expansion,
+            expression: self.expression,
+            quoted: self.quoted,
+            malformed: self.malformed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<Vec<String>> {
+        tokenize(text).commands.iter().map(|c| c.words.iter().map(|w| w.text.clone()).collect()).collect()
+    }
+
+    #[test]
+    fn splits_on_operators_and_newlines() {
+        assert_eq!(
+            words("a b && c 'd e'; f | g\nh & i || j"),
+            vec![vec!["a", "b"], vec!["c", "d e"], vec!["f"], vec!["g"], vec!["h"], vec!["i"], vec!["j"]]
+        );
+    }
+
+    #[test]
+    fn quotes_escapes_and_ansi_c() {
+        let s = tokenize(r#"cml "--labels=a b" x\ y $'c\td' "q\"r""#);
+        let w = &s.commands[0].words;
+        assert_eq!(w[1].text, "--labels=a b");
+        assert_eq!(w[1].range(), (4, 18));
+        assert_eq!(w[1].sub_range(9, 12), (14, 17));
+        assert_eq!(w[2].text, "x y");
+        assert_eq!(w[3].text, "c\td");
+        assert_eq!(w[4].text, "q\"r");
+        assert!(w[1].is_verbatim(0, 12));
+        assert!(!w[2].is_verbatim(0, 3));
+        assert!(w[2].is_verbatim(1, 3));
+    }
+
+    #[test]
+    fn continuation_joins_lines() {
+        let s = tokenize("cml runner \\\n  --cloud=aws\necho");
+        assert_eq!(s.commands.len(), 2);
+        assert_eq!(s.commands[0].words.len(), 3);
+        assert_eq!(s.commands[0].words[2].range(), (15, 26));
+        assert_eq!(s.commands[0].terminator, Terminator::Newline(26));
+        assert!(s.commands[1].starts_line);
+        assert_eq!(s.commands[1].line_start, 27);
+    }
+
+    #[test]
+    fn comments_redirects_and_heredocs_are_skipped() {
+        assert_eq!(
+            words("cml comment create r.md > out.txt 2>&1 # a comment\ncat <<EOF >> r.md\ncml --bogus\nEOF\nnext"),
+            vec![vec!["cml", "comment", "create", "r.md"], vec!["cat"], vec!["next"]]
+        );
+        assert_eq!(words("cat <<-'END'\n\tcml x\n\tEND\nz"), vec![vec!["cat"], vec!["z"]]);
+        assert_eq!(words("a &> log; b 2> err"), vec![vec!["a"], vec!["b"]]);
+    }
+
+    #[test]
+    fn expansions_are_marked_and_substitutions_scanned() {
+        let s = tokenize(
+            "X=1 cml --a=${{ secrets.T }} --b=$HOME \"--c=${X}\" --d=$(cml asset publish p.png --md)",
+        );
+        let c = &s.commands[0];
+        assert_eq!(c.assignments[0].text, "X=1");
+        assert_eq!(c.words[1].text, "--a=${{ secrets.T }}");
+        assert!(c.words[1].expression && c.words[1].expansion);
+        assert!(c.words[2].expansion && !c.words[2].expression);
+        assert!(c.words[3].expansion);
+        assert_eq!(
+            s.commands[1].words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
+            ["cml", "asset", "publish", "p.png", "--md"]
+        );
+        assert_eq!(s.commands[1].words[0].start, 56);
+        let s = tokenize("echo `cml ci`");
+        assert_eq!(s.commands[1].words[1].text, "ci");
+    }
+
+    #[test]
+    fn malformed_expressions_are_recorded() {
+        let s = tokenize("cml --a=${{ github.run_id } --b=${ github.sha }} --c=${{ ok }}");
+        let w = &s.commands[0].words;
+        assert_eq!(w[1].malformed, vec![(8, 27)]);
+        assert_eq!(w[2].malformed, vec![(32, 48)]);
+        assert!(w[3].malformed.is_empty());
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for t in
+            ["\\", "'", "\"", "$", "$(", "${", "${{", "`", "<<", "2>", "&>", "a\\", "é'ü", "$'\\", "((", "))"]
+        {
+            let _ = tokenize(t);
+        }
+        assert_eq!(words("é ü"), vec![vec!["é", "ü"]]);
+    }
+}

@@ -1,0 +1,668 @@
+//! Finds the shell text of GitHub, GitLab and Bitbucket workflow files, runs the shell
+//! analysis on each scalar with its source map, and checks the workflow as a whole:
+//! runner labels against `runs-on`/`tags`, cloud credentials and forge tokens,
+//! `setup-cml` inputs, GPU containers.
+
+use std::collections::HashSet;
+
+use crate::codes;
+use crate::diag::{Diagnostic, Span};
+use crate::ide::{Completion, Hover, Location};
+use crate::kind::FileKind;
+use crate::yaml::{NodeId, NodeKind, Scalar, ScalarStyle, Yaml};
+
+use super::cml::{analyze_shell_full, Invocation};
+use super::facts::{facts, CmdId};
+use super::{complete_shell, hover_shell, EnvVar, Forge, Quoting, ShellContext};
+
+/// One shell scalar with where it runs.
+#[derive(Clone, Debug)]
+pub struct ShellSite {
+    pub node: NodeId,
+    /// The job (GitHub/GitLab) or step (Bitbucket) mapping it belongs to.
+    pub job: Option<NodeId>,
+    pub job_name: String,
+    /// The step mapping (GitHub).
+    pub step: Option<NodeId>,
+    pub ctx: ShellContext,
+}
+
+fn forge_of(kind: FileKind) -> Forge {
+    match kind {
+        FileKind::GithubWorkflow | FileKind::GithubAction => Forge::GitHub,
+        FileKind::GitlabCi => Forge::GitLab,
+        FileKind::Bitbucket => Forge::Bitbucket,
+        _ => Forge::Unknown,
+    }
+}
+
+fn quoting(s: &Scalar) -> Quoting {
+    match s.style {
+        ScalarStyle::Plain => Quoting::Plain,
+        ScalarStyle::SingleQuoted => Quoting::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Quoting::DoubleQuoted,
+        ScalarStyle::Literal | ScalarStyle::Folded => Quoting::Block,
+    }
+}
+
+/// `env:` / `variables:` entries as known variables.
+fn env_of(yaml: &Yaml, map: Option<NodeId>) -> Vec<EnvVar> {
+    let Some(m) = map.filter(|&m| yaml.is_mapping(m)) else { return Vec::new() };
+    yaml.entries(m)
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let name = yaml.key_str(k)?.to_string();
+            // GitLab `VAR: {value: x, description: y}`.
+            let v = if yaml.is_mapping(v) { yaml.get(v, "value").unwrap_or(v) } else { v };
+            let value =
+                yaml.str_value(v).filter(|s| !s.contains("${{") && !s.contains('$')).map(str::to_string);
+            Some(EnvVar { name, value })
+        })
+        .collect()
+}
+
+fn root(yaml: &Yaml) -> Option<NodeId> {
+    yaml.root(0).filter(|&r| yaml.is_mapping(r))
+}
+
+/// Every shell scalar of the file.
+pub fn shell_sites(yaml: &Yaml, kind: FileKind) -> Vec<ShellSite> {
+    let mut out = Vec::new();
+    let Some(root) = root(yaml) else { return out };
+    let forge = forge_of(kind);
+    let mut seen = HashSet::new();
+    let mut push = |out: &mut Vec<ShellSite>, node: NodeId, job, job_name: &str, step, env: Vec<EnvVar>| {
+        let node = yaml.resolve(node);
+        if yaml.node(node).tag.is_some() || !seen.insert(node) {
+            return;
+        }
+        if let Some(s) = yaml.scalar(node) {
+            let ctx = ShellContext { forge, quoting: quoting(s), env };
+            out.push(ShellSite { node, job, job_name: job_name.to_string(), step, ctx });
+        }
+    };
+    match kind {
+        FileKind::GithubWorkflow | FileKind::GithubAction => {
+            let wf_env = env_of(yaml, yaml.get(root, "env"));
+            let jobs: Vec<(String, NodeId, Option<NodeId>)> = if kind == FileKind::GithubAction {
+                yaml.get(root, "runs")
+                    .and_then(|r| yaml.get(r, "steps"))
+                    .map(|s| vec![(String::new(), s, None)])
+                    .unwrap_or_default()
+            } else {
+                yaml.get(root, "jobs")
+                    .filter(|&j| yaml.is_mapping(j))
+                    .map(|j| {
+                        yaml.entries(j)
+                            .into_iter()
+                            .filter_map(|(k, v)| {
+                                let steps = yaml.get(v, "steps")?;
+                                Some((yaml.key_str(k).unwrap_or("").to_string(), steps, Some(v)))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            for (name, steps, job) in jobs {
+                let job_env = env_of(yaml, job.and_then(|j| yaml.get(j, "env")));
+                for &step in yaml.items(steps) {
+                    let Some(run) = yaml.get(step, "run") else { continue };
+                    let mut env = wf_env.clone();
+                    env.extend(job_env.iter().cloned());
+                    env.extend(env_of(yaml, yaml.get(step, "env")));
+                    push(&mut out, run, job, &name, Some(step), env);
+                }
+            }
+        }
+        FileKind::GitlabCi => {
+            let global_env = env_of(yaml, yaml.get(root, "variables"));
+            let default = yaml.get(root, "default");
+            const RESERVED: &[&str] =
+                &["default", "include", "stages", "variables", "workflow", "image", "services", "cache"];
+            let mut jobs: Vec<(String, NodeId)> = Vec::new();
+            if let Some(d) = default {
+                jobs.push(("default".into(), d));
+            }
+            for (k, v) in yaml.entries(root) {
+                let name = yaml.key_str(k).unwrap_or("");
+                if RESERVED.contains(&name) || !yaml.is_mapping(v) {
+                    continue;
+                }
+                jobs.push((name.to_string(), v));
+            }
+            for key in ["before_script", "after_script"] {
+                if let Some(v) = yaml.get(root, key) {
+                    gitlab_script(yaml, v, &mut |n| push(&mut out, n, None, key, None, global_env.clone()));
+                }
+            }
+            for (name, job) in jobs {
+                let mut env = global_env.clone();
+                env.extend(env_of(yaml, yaml.get(job, "variables")));
+                for key in ["before_script", "script", "after_script"] {
+                    if let Some(v) = yaml.get(job, key) {
+                        gitlab_script(yaml, v, &mut |n| {
+                            push(&mut out, n, Some(job), &name, None, env.clone())
+                        });
+                    }
+                }
+            }
+        }
+        FileKind::Bitbucket => {
+            let mut steps = Vec::new();
+            if let Some(p) = yaml.get(root, "pipelines") {
+                bitbucket_steps(yaml, p, &mut steps, 0);
+            }
+            for step in steps {
+                let name = yaml.get(step, "name").and_then(|n| yaml.str_value(n)).unwrap_or("").to_string();
+                for key in ["script", "after-script"] {
+                    if let Some(s) = yaml.get(step, key) {
+                        for &item in yaml.items(s) {
+                            push(&mut out, item, Some(step), &name, None, Vec::new());
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn gitlab_script(yaml: &Yaml, v: NodeId, f: &mut dyn FnMut(NodeId)) {
+    let r = yaml.resolve(v);
+    if yaml.node(r).tag.as_ref().is_some_and(|(t, _)| t == "!reference") {
+        return;
+    }
+    if yaml.is_sequence(r) {
+        for &i in yaml.items(r) {
+            gitlab_script(yaml, i, f);
+        }
+    } else if yaml.scalar(r).is_some() {
+        f(r);
+    }
+}
+
+fn bitbucket_steps(yaml: &Yaml, n: NodeId, out: &mut Vec<NodeId>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    let n = yaml.resolve(n);
+    match &yaml.node(n).kind {
+        NodeKind::Mapping(_) => {
+            for (k, v) in yaml.entries(n) {
+                if yaml.key_str(k) == Some("step") && yaml.is_mapping(v) {
+                    let v = yaml.resolve(v);
+                    if !out.contains(&v) {
+                        out.push(v);
+                    }
+                } else {
+                    bitbucket_steps(yaml, v, out, depth + 1);
+                }
+            }
+        }
+        NodeKind::Sequence(items) => {
+            for &i in items {
+                bitbucket_steps(yaml, i, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A launch found in the workflow.
+struct Launch {
+    job: Option<NodeId>,
+    job_name: String,
+    step: Option<NodeId>,
+    inv: Invocation,
+    /// `None` when dynamic.
+    labels: Option<Vec<(String, Option<Span>)>>,
+    ctx: ShellContext,
+    /// Env names assigned in the script before the launch.
+    script_env: Vec<String>,
+}
+
+/// All diagnostics of a workflow file from the CML rules.
+pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnostic> {
+    let _ = text;
+    let mut diags = Vec::new();
+    let mut launches = Vec::new();
+    for site in shell_sites(yaml, kind) {
+        let Some(s) = yaml.scalar(site.node) else { continue };
+        let r = analyze_shell_full(&s.value, &s.map, &site.ctx);
+        diags.extend(r.diagnostics);
+        let exported: Vec<String> = r.exports.iter().map(|(n, _, _)| n.clone()).collect();
+        for inv in r.invocations {
+            if inv.command == Some(CmdId::RunnerLaunch) {
+                let mut ctx = site.ctx.clone();
+                ctx.env
+                    .extend(r.exports.iter().map(|(n, v, _)| EnvVar { name: n.clone(), value: v.clone() }));
+                let labels = inv.labels(&ctx);
+                launches.push(Launch {
+                    job: site.job,
+                    job_name: site.job_name.clone(),
+                    step: site.step,
+                    labels,
+                    script_env: exported.clone(),
+                    ctx,
+                    inv,
+                });
+            }
+        }
+    }
+    if let Some(root) = root(yaml) {
+        match kind {
+            FileKind::GithubWorkflow => {
+                github_labels(yaml, root, &launches, &mut diags);
+                github_credentials(yaml, &launches, &mut diags);
+                github_steps(yaml, root, &mut diags);
+            }
+            FileKind::GitlabCi => gitlab_labels(yaml, root, &launches, &mut diags),
+            FileKind::Bitbucket => bitbucket_labels(yaml, root, &launches, &mut diags),
+            FileKind::GithubAction => {}
+            _ => {}
+        }
+    }
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
+    diags
+}
+
+/// Labels of a `runs-on`/`tags` value: `None` when dynamic or not a list/string.
+fn label_list(yaml: &Yaml, v: NodeId) -> Option<Vec<(String, Span)>> {
+    let v = yaml.resolve(v);
+    let one = |n: NodeId| -> Option<(String, Span)> {
+        let s = yaml.str_value(n)?;
+        if s.contains("${{") || s.contains('$') {
+            return None;
+        }
+        Some((s.to_string(), yaml.node(yaml.resolve(n)).span))
+    };
+    if yaml.is_sequence(v) {
+        yaml.items(v).iter().map(|&i| one(i)).collect()
+    } else if yaml.is_mapping(v) {
+        // GitHub `runs-on: {group:, labels:}`.
+        yaml.get(v, "labels").and_then(|l| label_list(yaml, l))
+    } else {
+        one(v).map(|x| vec![x])
+    }
+}
+
+/// Labels GitHub (or Bitbucket) adds to every self-hosted runner.
+fn implicit_label(forge: Forge, l: &str) -> bool {
+    let lower = l.to_ascii_lowercase();
+    match forge {
+        Forge::GitHub => {
+            matches!(lower.as_str(), "self-hosted" | "linux" | "x64" | "arm64" | "arm" | "windows" | "macos")
+        }
+        Forge::Bitbucket => matches!(lower.as_str(), "self.hosted" | "linux" | "linux.shell" | "linux.arm64"),
+        _ => false,
+    }
+}
+
+fn check_labels(
+    forge: Forge,
+    wanted: &[(String, Span)],
+    launches: &[Launch],
+    job_desc: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if launches.is_empty() || launches.iter().any(|l| l.labels.is_none()) {
+        return;
+    }
+    let wanted: Vec<&(String, Span)> = wanted.iter().filter(|(l, _)| !implicit_label(forge, l)).collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let fits = |l: &Launch| {
+        let have =
+            l.labels.as_ref().map_or(Vec::new(), |v| v.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>());
+        wanted.iter().all(|(w, _)| have.contains(&w.as_str()))
+    };
+    if launches.iter().any(fits) {
+        return;
+    }
+    let registered: Vec<String> = launches
+        .iter()
+        .map(|l| {
+            let v: Vec<&str> =
+                l.labels.as_ref().map_or(Vec::new(), |v| v.iter().map(|(s, _)| s.as_str()).collect());
+            format!("`{}`", v.join(","))
+        })
+        .collect();
+    for (w, span) in &wanted {
+        let known = launches.iter().any(|l| l.labels.as_ref().is_some_and(|v| v.iter().any(|(s, _)| s == w)));
+        if known {
+            continue;
+        }
+        diags.push(Diagnostic::warning(
+            codes::CML_UNKNOWN_RUNNER_LABEL,
+            *span,
+            format!(
+                "{job_desc} asks for label `{w}`, but no runner launched in this workflow registers it (labels: {}); the job would wait for a runner",
+                registered.join(", ")
+            ),
+        ));
+    }
+}
+
+fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec<Diagnostic>) {
+    let Some(jobs) = yaml.get(root, "jobs") else { return };
+    let launch_jobs: HashSet<String> = launches.iter().map(|l| l.job_name.clone()).collect();
+    for (k, job) in yaml.entries(jobs) {
+        let name = yaml.key_str(k).unwrap_or("").to_string();
+        let Some(ro) = yaml.get(job, "runs-on") else { continue };
+        let Some(labels) = label_list(yaml, ro) else { continue };
+        if !labels.iter().any(|(l, _)| l == "self-hosted") {
+            continue;
+        }
+        check_labels(Forge::GitHub, &labels, launches, &format!("Job `{name}`"), diags);
+        // A job on a launched runner should wait for the launching job.
+        if launch_jobs.is_empty() || launch_jobs.contains(&name) {
+            continue;
+        }
+        let fits = launches.iter().any(|l| {
+            l.labels.as_ref().is_some_and(|have| {
+                labels
+                    .iter()
+                    .filter(|(w, _)| !implicit_label(Forge::GitHub, w))
+                    .all(|(w, _)| have.iter().any(|(h, _)| h == w))
+            })
+        });
+        if fits && !needs_any(yaml, jobs, &name, &launch_jobs) {
+            diags.push(Diagnostic::warning(
+                codes::CML_RUNNER_JOB_WITHOUT_NEEDS,
+                yaml.node(k).span,
+                format!(
+                    "Job `{name}` runs on a runner launched by this workflow but does not `needs:` the launching job ({}); it may start before the runner exists",
+                    launch_jobs.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+}
+
+fn needs_of(yaml: &Yaml, jobs: NodeId, name: &str) -> Vec<String> {
+    let Some(job) = yaml.get(jobs, name) else { return Vec::new() };
+    let Some(n) = yaml.get(job, "needs") else { return Vec::new() };
+    if yaml.is_sequence(n) {
+        yaml.items(n).iter().filter_map(|&i| yaml.str_value(i).map(str::to_string)).collect()
+    } else {
+        yaml.str_value(n).map(|s| vec![s.to_string()]).unwrap_or_default()
+    }
+}
+
+fn needs_any(yaml: &Yaml, jobs: NodeId, name: &str, targets: &HashSet<String>) -> bool {
+    let mut stack = vec![name.to_string()];
+    let mut seen = HashSet::new();
+    while let Some(j) = stack.pop() {
+        if !seen.insert(j.clone()) || seen.len() > 256 {
+            continue;
+        }
+        for n in needs_of(yaml, jobs, &j) {
+            if targets.contains(&n) {
+                return true;
+            }
+            stack.push(n);
+        }
+    }
+    false
+}
+
+fn gitlab_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec<Diagnostic>) {
+    for (k, job) in yaml.entries(root) {
+        let name = yaml.key_str(k).unwrap_or("");
+        if name.starts_with('.') || !yaml.is_mapping(job) {
+            continue;
+        }
+        let Some(tags) = yaml.get(job, "tags") else { continue };
+        let Some(labels) = label_list(yaml, tags) else { continue };
+        check_labels(Forge::GitLab, &labels, launches, &format!("Job `{name}`"), diags);
+    }
+}
+
+fn bitbucket_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec<Diagnostic>) {
+    let mut steps = Vec::new();
+    if let Some(p) = yaml.get(root, "pipelines") {
+        bitbucket_steps(yaml, p, &mut steps, 0);
+    }
+    for step in steps {
+        let Some(ro) = yaml.get(step, "runs-on") else { continue };
+        let Some(labels) = label_list(yaml, ro) else { continue };
+        if !labels.iter().any(|(l, _)| l == "self.hosted") {
+            continue;
+        }
+        let name = yaml.get(step, "name").and_then(|n| yaml.str_value(n)).unwrap_or("step");
+        check_labels(Forge::Bitbucket, &labels, launches, &format!("Step `{name}`"), diags);
+    }
+}
+
+/// The names of env entries visible to a GitHub step: workflow, job, step.
+fn github_env_names(launch: &Launch) -> Vec<String> {
+    let mut names: Vec<String> = launch.ctx.env.iter().map(|e| e.name.clone()).collect();
+    names.extend(launch.script_env.iter().cloned());
+    names.extend(launch.inv.assignments.iter().map(|(n, _, _)| n.clone()));
+    names
+}
+
+fn github_credentials(yaml: &Yaml, launches: &[Launch], diags: &mut Vec<Diagnostic>) {
+    let f = facts();
+    for l in launches {
+        let names = github_env_names(l);
+        let has = |n: &str| names.iter().any(|x| x == n);
+        // Earlier steps of the job that configure credentials another way.
+        let uses_before: Vec<String> = l
+            .job
+            .and_then(|j| yaml.get(j, "steps"))
+            .map(|steps| {
+                yaml.items(steps)
+                    .iter()
+                    .take_while(|&&s| Some(s) != l.step)
+                    .filter_map(|&s| yaml.get(s, "uses").and_then(|u| yaml.str_value(u)).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(Some(cloud)) = l.inv.cloud(&l.ctx) {
+            let oidc = match cloud.as_str() {
+                "aws" => {
+                    uses_before.iter().any(|u| u.starts_with("aws-actions/configure-aws-credentials"))
+                        || has("AWS_PROFILE")
+                        || has("AWS_ROLE_ARN")
+                        || has("AWS_WEB_IDENTITY_TOKEN_FILE")
+                }
+                "gcp" => uses_before.iter().any(|u| u.starts_with("google-github-actions/auth")),
+                "azure" => uses_before.iter().any(|u| u.starts_with("azure/login")),
+                _ => false,
+            };
+            if let Some(c) = f.credentials.get(&cloud) {
+                let mut missing: Vec<&str> =
+                    c.required.iter().filter(|r| !has(r)).map(String::as_str).collect();
+                if !c.one_of.is_empty() && !c.one_of.iter().any(|r| has(r)) {
+                    missing.push(c.one_of[0].as_str());
+                }
+                if !missing.is_empty() && !oidc {
+                    diags.push(Diagnostic::warning(
+                        codes::CML_MISSING_CLOUD_CREDENTIALS,
+                        l.inv.command_span,
+                        format!(
+                            "`--cloud={cloud}` needs {} in the step's environment (map them from secrets in `env:`)",
+                            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        // The forge token.
+        let explicit = l.inv.option("driver-token").is_some();
+        let token_names = f.forge_tokens.iter().map(String::as_str).chain([
+            "CML_TOKEN",
+            "CML_DRIVER_TOKEN",
+            "CML_RUNNER_TOKEN",
+            "CML_RUNNER_DRIVER_TOKEN",
+        ]);
+        let token_var = token_names.clone().find(|n| has(n));
+        if !explicit && token_var.is_none() {
+            diags.push(Diagnostic::warning(
+                codes::CML_MISSING_TOKEN,
+                l.inv.command_span,
+                "`cml runner launch` needs a personal access token in `REPO_TOKEN` (e.g. `REPO_TOKEN: ${{ secrets.PERSONAL_ACCESS_TOKEN }}`)".to_string(),
+            ));
+        }
+        if let (false, Some(var)) = (explicit, token_var) {
+            if let Some(span) = github_token_value(yaml, l, var) {
+                diags.push(Diagnostic::warning(
+                    codes::CML_RUNNER_GITHUB_TOKEN,
+                    span,
+                    format!("`{var}` is the workflow's `GITHUB_TOKEN`, which cannot register self-hosted runners; use a personal access token"),
+                ));
+            }
+        }
+    }
+}
+
+/// The span of the env value of `var` when it is `secrets.GITHUB_TOKEN` / `github.token`.
+fn github_token_value(yaml: &Yaml, l: &Launch, var: &str) -> Option<Span> {
+    let step = l.step?;
+    let job = l.job?;
+    let maps = [yaml.get(step, "env"), yaml.get(job, "env"), yaml.root(0).and_then(|r| yaml.get(r, "env"))];
+    for m in maps.into_iter().flatten() {
+        if let Some(v) = yaml.get(m, var) {
+            let s = yaml.str_value(v)?;
+            let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+            if compact == "${{secrets.GITHUB_TOKEN}}" || compact == "${{github.token}}" {
+                return Some(yaml.node(yaml.resolve(v)).span);
+            }
+            return None;
+        }
+    }
+    None
+}
+
+/// `setup-cml` inputs and GPU containers.
+fn github_steps(yaml: &Yaml, root: NodeId, diags: &mut Vec<Diagnostic>) {
+    let f = facts();
+    let Some(jobs) = yaml.get(root, "jobs") else { return };
+    for (k, job) in yaml.entries(jobs) {
+        let name = yaml.key_str(k).unwrap_or("");
+        if let Some(steps) = yaml.get(job, "steps") {
+            for &s in yaml.items(steps) {
+                let Some(uses) = yaml.get(s, "uses").and_then(|u| yaml.str_value(u)) else { continue };
+                let Some(rev) = uses.strip_prefix("iterative/setup-cml@") else { continue };
+                let major = rev.split('.').next().unwrap_or("");
+                let major = if major == "v3" { "v2" } else { major };
+                let Some(inputs) = f.setup_cml_inputs.get(major) else { continue };
+                let Some(with) = yaml.get(s, "with").filter(|&w| yaml.is_mapping(w)) else { continue };
+                for (wk, _) in yaml.entries(with) {
+                    let input = yaml.key_str(wk).unwrap_or("");
+                    if !inputs.iter().any(|i| i.name == input) {
+                        let valid: Vec<String> = inputs.iter().map(|i| format!("`{}`", i.name)).collect();
+                        diags.push(Diagnostic::warning(
+                            codes::CML_SETUP_CML_UNKNOWN_INPUT,
+                            yaml.node(wk).span,
+                            format!(
+                                "`iterative/setup-cml@{rev}` has no input `{input}`; it takes {}",
+                                valid.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        // GPU container without `--gpus`.
+        let Some(c) = yaml.get(job, "container") else { continue };
+        let (image, options) = if yaml.is_mapping(c) {
+            (yaml.get(c, "image"), yaml.get(c, "options").and_then(|o| yaml.str_value(o)))
+        } else {
+            (Some(c), None)
+        };
+        let Some(image) = image else { continue };
+        let Some(img) = yaml.str_value(image) else { continue };
+        let tag = img.rsplit_once(':').map_or("", |(_, t)| t);
+        let cml_image =
+            img.contains("iterativeai/cml") || img.contains("dvcorg/cml") || img.contains("iterative/cml");
+        if cml_image && tag.ends_with("-gpu") && !options.is_some_and(|o| o.contains("--gpus")) {
+            diags.push(Diagnostic::warning(
+                codes::CML_GPU_CONTAINER_WITHOUT_GPUS,
+                yaml.node(yaml.resolve(image)).span,
+                format!("Job `{name}` uses the GPU image `{img}` without `options: --gpus all`, so the container sees no GPU"),
+            ));
+        }
+    }
+}
+
+/// Completion inside a workflow file at byte `offset` (shell text of `run:`/`script:`).
+pub fn complete_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<Completion> {
+    for site in shell_sites(yaml, kind) {
+        let n = yaml.node(site.node);
+        if !n.span.touches(offset) {
+            continue;
+        }
+        let Some(s) = yaml.scalar(site.node) else { continue };
+        if let Some(dec) = decoded_offset(s, offset) {
+            return complete_shell(&s.value, &s.map, dec, &site.ctx);
+        }
+    }
+    Vec::new()
+}
+
+/// Hover inside a workflow file at byte `offset`.
+pub fn hover_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Option<Hover> {
+    for site in shell_sites(yaml, kind) {
+        if !yaml.node(site.node).span.touches(offset) {
+            continue;
+        }
+        let s = yaml.scalar(site.node)?;
+        let dec = decoded_offset(s, offset)?;
+        return hover_shell(&s.value, &s.map, dec, &site.ctx);
+    }
+    None
+}
+
+/// From a `runs-on`/`tags` label to the `--labels` value that registers it.
+pub fn definition_workflow(
+    yaml: &Yaml,
+    kind: FileKind,
+    offset: usize,
+    path: &std::path::Path,
+) -> Vec<Location> {
+    let mut out = Vec::new();
+    let Some(node) = yaml.node_at(offset) else { return out };
+    let Some(label) = yaml.str_value(node) else { return out };
+    for site in shell_sites(yaml, kind) {
+        let Some(s) = yaml.scalar(site.node) else { continue };
+        let r = analyze_shell_full(&s.value, &s.map, &site.ctx);
+        for inv in r.invocations {
+            if let Some(ls) = inv.labels(&site.ctx) {
+                for (l, span) in ls {
+                    if l == label {
+                        if let Some(span) = span {
+                            out.push(Location { path: path.to_path_buf(), span });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The decoded offset of source `offset` in a scalar (the last decoded offset mapping at
+/// or before it).
+fn decoded_offset(s: &Scalar, offset: usize) -> Option<usize> {
+    let n = s.map.decoded_len();
+    let mut best = None;
+    // Binary search over the monotone map.
+    let (mut lo, mut hi) = (0usize, n);
+    while lo <= hi {
+        let mid = lo + (hi - lo) / 2;
+        if s.map.to_source(mid) <= offset {
+            best = Some(mid);
+            lo = mid + 1;
+        } else {
+            if mid == 0 {
+                break;
+            }
+            hi = mid - 1;
+        }
+    }
+    best
+}

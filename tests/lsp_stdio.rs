@@ -1,0 +1,173 @@
+//! The built binary over real stdio with Content-Length framing, the way editors start it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Proc {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    rx: mpsc::Receiver<Value>,
+}
+
+impl Proc {
+    fn start() -> Proc {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cml-lsp"))
+            .arg("--stdio")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the server");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = None;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    let (k, v) = line.split_once(':').expect("a header line");
+                    if k.eq_ignore_ascii_case("content-length") {
+                        len = Some(v.trim().parse::<usize>().expect("a length"));
+                    }
+                }
+                let mut body = vec![0; len.expect("Content-Length header")];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let msg: Value = serde_json::from_slice(&body).expect("a JSON body");
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        Proc { child, stdin, rx }
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = serde_json::to_string(&msg).unwrap();
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Waits for a matching message, answering the server's own requests on the way.
+    fn wait_for(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let msg = self.rx.recv_timeout(left).expect("server message before the timeout");
+            if pred(&msg) {
+                return msg;
+            }
+            if let (Some(id), Some(method)) = (msg.get("id"), msg["method"].as_str()) {
+                let result = if method == "workspace/configuration" { json!([null]) } else { Value::Null };
+                self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
+            }
+        }
+    }
+
+    /// Waits for the process to end; kills it and fails the test on timeout.
+    fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("the server did not exit within {within:?}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn initialize(p: &mut Proc, root: &std::path::Path) -> Value {
+    let root = format!("file://{}", root.display());
+    let caps = json!({
+        "workspace": {"configuration": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
+        "textDocument": {"publishDiagnostics": {"versionSupport": true}},
+        "general": {"positionEncodings": ["utf-8", "utf-16"]}
+    });
+    p.request(1, "initialize", json!({"processId": null, "rootUri": root, "capabilities": caps}))
+}
+
+#[test]
+fn clean_session_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Proc::start();
+    let res = initialize(&mut p, dir.path());
+    assert_eq!(res["result"]["capabilities"]["positionEncoding"], "utf-8");
+    assert_eq!(res["result"]["serverInfo"]["name"], "cml-lsp");
+    p.notify("initialized", json!({}));
+    p.notify("workspace/didChangeConfiguration", json!({"settings": {}}));
+    let uri = format!("file://{}/params.yaml", dir.path().display());
+    p.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": "lr: 0.1\n"}}),
+    );
+    let diags = p.wait_for(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(diags["params"]["uri"], uri.as_str());
+    assert_eq!(diags["params"]["version"], 1);
+    let res = p.request(2, "shutdown", Value::Null);
+    assert_eq!(res, json!({"jsonrpc": "2.0", "id": 2, "result": null}));
+    p.notify("exit", Value::Null);
+    assert_eq!(p.wait_exit(Duration::from_secs(5)).code(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_exits_one() {
+    // Before initialize, and after initialize (kak-lsp sends `exit` alone).
+    let mut p = Proc::start();
+    p.notify("exit", Value::Null);
+    assert_eq!(p.wait_exit(Duration::from_secs(3)).code(), Some(1));
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Proc::start();
+    initialize(&mut p, dir.path());
+    p.notify("initialized", json!({}));
+    p.notify("exit", Value::Null);
+    assert_eq!(p.wait_exit(Duration::from_secs(3)).code(), Some(1));
+}
+
+#[test]
+fn closing_stdin_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Proc::start();
+    initialize(&mut p, dir.path());
+    p.notify("initialized", json!({}));
+    drop(p.stdin.take());
+    assert_eq!(p.wait_exit(Duration::from_secs(3)).code(), Some(1));
+}
