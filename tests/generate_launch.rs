@@ -478,3 +478,61 @@ fn launch_rules_catch_bad_lines() {
     );
     assert!(check_launch(&f, &opts, Forge::Github, Cloud::Aws, &good).is_ok());
 }
+
+/// The project's own CML workflow rules (`workflow::analyze_workflow`, which `check` will
+/// run) find nothing in any generated variant or add-a-runner-job result.
+#[test]
+fn workflow_rules_find_nothing() {
+    use cml_lsp::kind::FileKind;
+    let kind_of = |forge: Forge| match forge {
+        Forge::Github => FileKind::GithubWorkflow,
+        Forge::Gitlab => FileKind::GitlabCi,
+        Forge::Bitbucket => FileKind::Bitbucket,
+    };
+    let mut files: Vec<(String, FileKind, String)> = Vec::new();
+    for (name, o, err) in variants() {
+        if err.is_none() {
+            let g = generate(&o).expect("valid variant");
+            files.push((name, kind_of(g.forge), g.text));
+        }
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/generate/insert");
+    for entry in std::fs::read_dir(dir).expect("insert goldens") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        if !name.ends_with(".out.yml") {
+            continue;
+        }
+        let forge = if name.starts_with("github") {
+            Forge::Github
+        } else if name.starts_with("gitlab") {
+            Forge::Gitlab
+        } else {
+            Forge::Bitbucket
+        };
+        files.push((name, kind_of(forge), std::fs::read_to_string(&path).expect("read")));
+    }
+    let mut findings = Vec::new();
+    for (name, kind, text) in &files {
+        let y = cml_lsp::yaml::parse(text);
+        for d in cml_lsp::workflow::analyze_workflow(&y, text, *kind) {
+            findings.push(format!("{name}: {}[{}] {}", d.severity.as_str(), d.code, d.message));
+        }
+    }
+    assert_eq!(findings, Vec::<String>::new());
+    assert_eq!(files.len(), 98);
+}
+
+/// Control for the test above: the rules do fire on a broken variant.
+#[test]
+fn workflow_rules_fire_on_a_broken_variant() {
+    let g = generate(&WizardOptions::default()).expect("defaults");
+    let broken = g.text.replace("--reuse-idle", "--reuse-idle --single");
+    let y = cml_lsp::yaml::parse(&broken);
+    let codes: Vec<&str> =
+        cml_lsp::workflow::analyze_workflow(&y, &broken, cml_lsp::kind::FileKind::GithubWorkflow)
+            .iter()
+            .map(|d| d.code)
+            .collect();
+    assert!(codes.contains(&"cml-conflicting-options"), "{codes:?}");
+}
