@@ -8,6 +8,7 @@ pub mod codes;
 pub mod config;
 pub mod diag;
 pub mod experiment;
+pub mod generate;
 pub mod ide;
 pub mod kind;
 pub mod lsp;

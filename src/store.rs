@@ -243,6 +243,11 @@ impl Snapshot {
         &self.settings
     }
 
+    /// Every open document.
+    pub fn documents(&self) -> impl Iterator<Item = &Arc<Document>> {
+        self.docs.values()
+    }
+
     /// The open document at `path`, if any.
     pub fn by_path(&self, path: &Path) -> Option<&Arc<Document>> {
         self.docs.values().find(|d| d.path.as_deref() == Some(path))

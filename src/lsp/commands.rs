@@ -13,19 +13,7 @@ pub const RUN_EXPERIMENT: &str = "cml.runExperiment";
 pub const PREVIEW_EXPERIMENT: &str = "cml.previewExperiment";
 pub const GENERATE_WORKFLOW: &str = "cml.generateWorkflow";
 
-/// Arguments of `cml.runExperiment` and `cml.previewExperiment`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ExperimentArgs {
-    /// The params file (a `file:` URI).
-    pub uri: String,
-    /// Dotted key -> new value, applied on top of the buffer's text.
-    pub overrides: serde_json::Map<String, Value>,
-    /// The branch to create; generated from the settings' prefix when absent.
-    pub branch: Option<String>,
-    /// The pull request title; generated when absent.
-    pub title: Option<String>,
-}
+pub use crate::lsp::experiment::ExperimentArgs;
 
 /// Arguments of `cml.generateWorkflow`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -75,6 +63,8 @@ pub struct CommandContext {
     pub snapshot: Snapshot,
     pub client: Client,
     pub caps: ClientCaps,
+    /// The request's `workDoneToken`, when the client sent one.
+    pub work_done_token: Option<tower_lsp_server::ls_types::ProgressToken>,
 }
 
 /// Routes a parsed command to its implementation.
@@ -96,8 +86,7 @@ fn not_available(id: &str) -> jsonrpc::Error {
 
 /// Commits the edited params to a new branch, pushes it and opens a pull request.
 pub async fn run_experiment(ctx: &CommandContext, args: ExperimentArgs) -> jsonrpc::Result<Option<Value>> {
-    let _ = (ctx, args);
-    Err(not_available(RUN_EXPERIMENT))
+    crate::lsp::experiment::run(ctx, args, ctx.work_done_token.clone()).await
 }
 
 /// Shows what `run_experiment` would do, without side effects.
@@ -105,8 +94,7 @@ pub async fn preview_experiment(
     ctx: &CommandContext,
     args: ExperimentArgs,
 ) -> jsonrpc::Result<Option<Value>> {
-    let _ = (ctx, args);
-    Err(not_available(PREVIEW_EXPERIMENT))
+    crate::lsp::experiment::preview(ctx, args).await
 }
 
 /// Writes a deploy-runner + train workflow into the workspace.
@@ -127,20 +115,14 @@ mod tests {
     fn parses_typed_arguments() {
         let cmd = Command::parse(
             RUN_EXPERIMENT,
-            &[json!({"uri": "file:///w/params.yaml", "overrides": {"train.lr": 0.1}, "branch": "exp/lr"})],
+            &[json!({"uri": "file:///w/params.yaml", "overrides": ["train.lr=0.1"], "branch": "exp/lr"})],
         )
         .unwrap();
-        let mut overrides = serde_json::Map::new();
-        overrides.insert("train.lr".into(), json!(0.1));
-        assert_eq!(
-            cmd,
-            Command::RunExperiment(ExperimentArgs {
-                uri: "file:///w/params.yaml".into(),
-                overrides,
-                branch: Some("exp/lr".into()),
-                title: None,
-            })
-        );
+        let Command::RunExperiment(args) = cmd else { panic!("not a run") };
+        assert_eq!(args.uri.as_deref(), Some("file:///w/params.yaml"));
+        assert_eq!(args.request.overrides, vec!["train.lr=0.1".to_string()]);
+        assert_eq!(args.request.branch.as_deref(), Some("exp/lr"));
+        assert_eq!(args.request.title, None);
         assert_eq!(
             Command::parse(GENERATE_WORKFLOW, &[]).unwrap(),
             Command::GenerateWorkflow(GenerateWorkflowArgs::default())

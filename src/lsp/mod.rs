@@ -35,6 +35,7 @@ use crate::workspace::Workspace;
 pub mod caps;
 pub mod commands;
 pub mod convert;
+pub mod experiment;
 pub mod handlers;
 
 use caps::ClientCaps;
@@ -491,6 +492,7 @@ impl LanguageServer for Backend {
             snapshot: self.inner.store.snapshot(),
             client: self.inner.client.clone(),
             caps: session.caps,
+            work_done_token: params.work_done_progress_params.work_done_token.clone(),
         };
         commands::execute(&ctx, command).instrument(span).await
     }
