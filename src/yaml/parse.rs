@@ -180,8 +180,8 @@ fn repair(
             None => (tree, text.as_bytes()),
         };
         // Blanking only writes ASCII spaces over whole lines or ASCII bytes, so the text stays UTF-8.
-        let cur_text = std::str::from_utf8(bytes).ok()?;
-        let f = failure_point(cur_text, t)?;
+        let Ok(cur_text) = std::str::from_utf8(bytes) else { break };
+        let Some(f) = failure_point(cur_text, t) else { break };
         let (blank, problem) = diagnose(text, cur_text, t, f);
         if let Some(p) = problem {
             problems.push(p);
@@ -207,7 +207,7 @@ fn repair(
             old_end_position: ep,
             new_end_position: ep,
         });
-        let new_tree = parser.parse(&new_bytes, Some(&edited))?;
+        let Some(new_tree) = parser.parse(&new_bytes, Some(&edited)) else { break };
         cur = Some((new_tree, new_bytes));
     }
     let (t, b) = cur?;
@@ -234,6 +234,15 @@ fn diagnose(orig: &str, cur: &str, tree: &Tree, f: usize) -> ((usize, usize), Op
     }
     let (ls, le) = line_bounds(bytes, f);
     let b = bytes[f];
+    if b == b'\t' && unclosed(tree.root_node(), bytes).is_some_and(|(_, what)| what.contains("quoted")) {
+        // Tabs are allowed in the line prefix of a multi-line quoted scalar, which the
+        // grammar rejects: turn them into spaces (the decoder reads the original text).
+        let mut te = f;
+        while te < le && bytes[te] == b'\t' {
+            te += 1;
+        }
+        return ((f, te), None);
+    }
     if b == b'\t' || (bytes[ls..f].iter().all(|&c| c == b' ' || c == b'\t') && bytes[ls..f].contains(&b'\t'))
     {
         let ts = bytes[ls..le].iter().position(|&c| c == b'\t').map_or(f, |i| ls + i);
@@ -539,8 +548,9 @@ impl Conv<'_> {
         }
         let id = match content {
             Some(c) => {
-                let span = self.span(c.start_byte(), c.end_byte());
-                self.alloc(span)
+                // Collections can extend over trailing white space; spans stop at content.
+                let (s, e) = trim_span(self.text, c.start_byte(), c.end_byte());
+                self.alloc(Span::new(s, e))
             }
             None => self.null(props_end),
         };
