@@ -570,3 +570,189 @@ fn path_at_on_half_typed_yaml() {
     "#]]
     .assert_eq(&out);
 }
+
+/// A tiny deterministic PRNG (xorshift64*), enough for fuzz-style tests.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+const WORKFLOW: &str = "name: train\non:\n  push:\n    branches: [main]\nenv: &env\n  REPO_TOKEN: ${{ secrets.TOKEN }}\njobs:\n  launch:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: \"Deploy runner\"\n        env: *env\n        run: |\n          cml runner launch \\\n            --cloud=aws --labels=cml-gpu\n  train:\n    <<: {needs: launch}\n    runs-on: [self-hosted, cml-gpu]\n    steps:\n      - run: >-\n          dvc repro # comment\n          && cml comment create report.md\n";
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[test]
+fn incremental_reparse_equals_fresh_parse() {
+    const SNIPPETS: &[&str] = &[
+        ":", " ", "\n", "- ", "a", "\"", "'", "[", "]", "{", "}", "#", "\t", "é", "|\n  x", "&a ", "*a",
+        "\r\n", "key: v\n", ",",
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut parser = YamlParser::new();
+    let mut text = WORKFLOW.to_string();
+    let mut parsed = parser.parse(&text);
+    assert_eq!(parsed.yaml, parse(&text));
+    for round in 0..300 {
+        let n_edits = 1 + rng.below(3);
+        let mut edits = Vec::new();
+        for _ in 0..n_edits {
+            let start = floor_boundary(&text, rng.below(text.len() + 1));
+            let end = floor_boundary(&text, start + rng.below(6));
+            let end = end.max(start);
+            let ins = SNIPPETS[rng.below(SNIPPETS.len())];
+            text.replace_range(start..end, ins);
+            edits.push((Span::new(start, end), ins.len()));
+        }
+        // Keep the document from growing or shrinking without bound.
+        if text.len() > 3 * WORKFLOW.len() || text.len() < WORKFLOW.len() / 3 {
+            text = WORKFLOW.to_string();
+            parsed = parser.parse(&text);
+            continue;
+        }
+        let next = parser.reparse(&parsed, &text, &edits);
+        assert_eq!(next.yaml, parse(&text), "round {round}: {text:?}");
+        parsed = next;
+    }
+}
+
+fn assert_spans_valid(text: &str, y: &Yaml) {
+    let ok = |s: Span| {
+        s.start <= s.end
+            && s.end <= text.len()
+            && text.is_char_boundary(s.start)
+            && text.is_char_boundary(s.end)
+    };
+    for n in &y.nodes {
+        assert!(ok(n.span), "node {:?} in {text:?}", n.span);
+        if let Some((_, s)) = &n.anchor {
+            assert!(ok(*s));
+        }
+        if let Some((_, s)) = &n.tag {
+            assert!(ok(*s));
+        }
+        if let NodeKind::Scalar(sc) = &n.kind {
+            for (i, _) in sc.value.char_indices() {
+                let src = sc.map.to_source(i);
+                assert!(src <= text.len(), "map {i} in {text:?}");
+            }
+        }
+    }
+    for p in &y.problems {
+        assert!(ok(p.span), "problem {p:?} in {text:?}");
+        assert!(p.first.is_none_or(ok));
+    }
+    for c in &y.comments {
+        assert!(ok(c.span));
+    }
+    for d in &y.docs {
+        assert!(ok(d.span));
+    }
+    for off in [0, text.len() / 3, text.len() / 2, text.len()] {
+        let off = floor_boundary(text, off);
+        let _ = y.path_at(off);
+        let _ = y.node_at(off);
+    }
+    let _ = diagnostics(y);
+}
+
+fn robust(text: &str) {
+    let y = parse(text);
+    assert_spans_valid(text, &y);
+}
+
+#[test]
+fn malformed_inputs_never_panic() {
+    let bytes = WORKFLOW.as_bytes();
+    for cut in 0..=bytes.len() {
+        robust(&String::from_utf8_lossy(&bytes[..cut]));
+    }
+    let crlf = WORKFLOW.replace('\n', "\r\n");
+    for cut in (0..=crlf.len()).step_by(3) {
+        robust(&String::from_utf8_lossy(&crlf.as_bytes()[..cut]));
+    }
+    let mut rng = Rng(42);
+    const ALPHABET: &[u8] = b" \n\r\t:-?,[]{}#&*!|>'\"%@`\\abc019\0\xef\xbb\xbf\xff\xc3";
+    for _ in 0..300 {
+        let len = rng.below(120);
+        let raw: Vec<u8> = (0..len)
+            .map(|_| if rng.below(4) == 0 { rng.next() as u8 } else { ALPHABET[rng.below(ALPHABET.len())] })
+            .collect();
+        robust(&String::from_utf8_lossy(&raw));
+    }
+    for text in [
+        "\u{feff}",
+        "\u{feff}a: 1",
+        "\t",
+        "a:\t1\n\tb: 2",
+        "\0",
+        "a: \0\n",
+        "\r",
+        "\r\r\n\n",
+        "k: |",
+        "k: >+9\n",
+        "k: |0\n x",
+        "\"\\",
+        "\"\\x4",
+        "\"\\ud800\"",
+        "'",
+        "- - - - -",
+        "? ? ? :",
+        "&a *a",
+        "!!",
+        "%YAML 1.2\n%TAG ! tag:x\n--- a",
+        "...\n...\n---",
+        "a: *b\nb: &b [*b]",
+    ] {
+        robust(text);
+    }
+}
+
+#[test]
+fn deep_open_brackets() {
+    robust(&"[".repeat(100_000));
+}
+
+#[test]
+fn deep_open_braces() {
+    robust(&"{".repeat(100_000));
+}
+
+#[test]
+fn deep_balanced_brackets() {
+    robust(&format!("{}{}", "[".repeat(20_000), "]".repeat(20_000)));
+    robust(&format!("{}{}", "{a: ".repeat(5_000), "}".repeat(5_000)));
+}
+
+#[test]
+fn deep_block_nesting() {
+    let text: String = (0..2_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    let y = parse(&text);
+    assert_spans_valid(&text, &y);
+    let p = &y.problems[0];
+    assert_eq!(
+        (p.span, p.message.as_str()),
+        (Span::new(7744, 7746), "nesting deeper than 120 columns is not supported")
+    );
+    assert_eq!(y.problems.len(), 1);
+    robust(&"- ".repeat(5_000));
+}
