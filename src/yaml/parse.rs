@@ -347,8 +347,8 @@ fn diagnose(orig: &str, cur: &str, tree: &Tree, f: usize) -> ((usize, usize), Op
 
 /// The token starting at `at`: one punctuation character, or a run up to white space.
 fn token_at(text: &str, at: usize, line_end: usize) -> (usize, usize) {
-    let (s, _) = scalar::clamp(text, at, at);
-    let rest = &text[s..line_end.clamp(s, text.len())];
+    let (s, le) = scalar::clamp(text, at, line_end);
+    let rest = &text[s..le];
     let Some(c) = rest.chars().next() else {
         return (s, s);
     };
@@ -473,8 +473,8 @@ fn collect_extras(text: &str, root: TsNode, yaml: &mut Yaml) {
         } else if n.is_missing() {
             let at = n.start_byte().min(bytes.len());
             let (ls, _) = line_bounds(bytes, at);
-            let (s, _) = scalar::clamp(text, at.saturating_sub(1).max(ls), at);
-            let span = if s < at { Span::new(s, at) } else { Span::empty(at) };
+            let (s, e) = scalar::clamp(text, at.saturating_sub(1).max(ls), at);
+            let span = if s < e { Span::new(s, e) } else { Span::empty(e) };
             let message = match kind {
                 "]" | "}" | "\"" | "'" => format!("missing `{kind}`"),
                 _ => "missing value".to_string(),

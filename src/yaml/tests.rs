@@ -722,6 +722,10 @@ fn malformed_inputs_never_panic() {
         "%YAML 1.2\n%TAG ! tag:x\n--- a",
         "...\n...\n---",
         "a: *b\nb: &b [*b]",
+        "\u{3000}",
+        "a: [\u{3000}\u{2028}é",
+        "a: 1\n\u{3000}b: c: d",
+        "é: \"\\é\"",
     ] {
         robust(text);
     }
@@ -755,4 +759,16 @@ fn deep_block_nesting() {
     );
     assert_eq!(y.problems.len(), 1);
     robust(&"- ".repeat(5_000));
+}
+
+#[test]
+fn generated_workflow_job_parses_cleanly() {
+    let text = "jobs:\n  job0:\n    runs-on: [self-hosted, cml-gpu]\n    env:\n      REPO_TOKEN: ${{ secrets.TOKEN }}\n    steps:\n      - uses: actions/checkout@v4\n      - name: \"Launch 0\"\n        run: |\n          cml runner launch \\\n            --cloud=aws --labels=cml-0\n          dvc repro\n";
+    let y = parse(text);
+    assert_eq!(y.problems, vec![]);
+    let job = y.get(y.get(y.root(0).unwrap(), "jobs").unwrap(), "job0").unwrap();
+    let token = y.get(y.get(job, "env").unwrap(), "REPO_TOKEN").unwrap();
+    assert_eq!(y.str_value(token), Some("${{ secrets.TOKEN }}"));
+    let run = y.get(y.items(y.get(job, "steps").unwrap())[1], "run").unwrap();
+    assert_eq!(y.str_value(run), Some("cml runner launch \\\n  --cloud=aws --labels=cml-0\ndvc repro\n"));
 }
