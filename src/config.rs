@@ -20,6 +20,9 @@ pub struct Settings {
     pub diagnostics: DiagnosticsSettings,
     pub params: ParamsSettings,
     pub experiment: ExperimentSettings,
+    /// Default choices of the workflow generator (the wizard's fields: `cloud`, `region`,
+    /// `machineType`, `gpu`, `spot`, `hddSize`, `reuse`, `labels`, ...).
+    pub generate: Option<Value>,
     #[serde(flatten, skip_serializing)]
     pub unknown: BTreeMap<String, Value>,
 }
@@ -107,6 +110,17 @@ impl Settings {
     fn log_unknown(&self) {
         for k in self.unknown_keys() {
             tracing::warn!("ignoring unknown setting cml-lsp.{k}");
+        }
+    }
+
+    /// The generator's default choices; invalid ones are logged and ignored.
+    pub fn wizard_defaults(&self) -> crate::generate::WizardOptions {
+        match &self.generate {
+            None | Some(Value::Null) => Default::default(),
+            Some(v) => crate::generate::WizardOptions::deserialize(v).unwrap_or_else(|e| {
+                tracing::warn!("ignoring invalid cml-lsp.generate settings: {e}");
+                Default::default()
+            }),
         }
     }
 

@@ -42,6 +42,14 @@ async fn run_experiment_commits_unsaved_buffer_pushes_and_opens_pr() {
     s.initialized().await;
     let uri = open_params(&mut s, &fx).await;
 
+    // The code lens offers the run while the buffer differs from HEAD.
+    let lenses = s.request("textDocument/codeLens", json!({"textDocument": {"uri": uri}})).await.unwrap();
+    let titles: Vec<&str> =
+        lenses.as_array().unwrap().iter().filter_map(|l| l["command"]["title"].as_str()).collect();
+    assert_eq!(titles, ["Run experiment with these params", "Preview experiment"]);
+    assert_eq!(lenses[0]["command"]["command"], "cml.runExperiment");
+    assert_eq!(lenses[0]["command"]["arguments"], json!([{"uri": uri}]));
+
     // Preview: the diff of the unsaved buffer against HEAD, nothing changed.
     let preview = s
         .execute_command("cml.previewExperiment", vec![json!({"uri": uri, "apiUrl": forge.url})])
@@ -110,5 +118,14 @@ async fn run_experiment_commits_unsaved_buffer_pushes_and_opens_pr() {
         .expect_err("the branch exists");
     assert!(err.message.contains("already exists"), "{}", err.message);
     assert!(fx.snapshot() == before);
+
+    // Back to the committed text: no lens.
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": experiment_support::PARAMS}]}),
+    )
+    .await;
+    let lenses = s.request("textDocument/codeLens", json!({"textDocument": {"uri": uri}})).await.unwrap();
+    assert_eq!(lenses, json!([]));
     s.shutdown().await;
 }

@@ -338,17 +338,74 @@ async fn pull_diagnostics() {
 }
 
 #[tokio::test]
-async fn commands_are_routed_and_not_available_yet() {
+async fn commands_are_routed_with_typed_errors() {
     let mut s = started(default_caps()).await;
+    s.write_file("params.yaml", "lr: 1\n");
+    s.open("params.yaml", "lr: 2\n").await;
+    // The temp root is no git repository: a clear error, nothing else.
     let err =
         s.execute_command("cml.runExperiment", vec![json!({"uri": s.uri("params.yaml")})]).await.unwrap_err();
-    assert_eq!((err.code.code(), err.message.as_ref()), (-32600, "cml.runExperiment is not available yet"));
-    let err = s.execute_command("cml.generateWorkflow", vec![]).await.unwrap_err();
-    assert_eq!(err.message, "cml.generateWorkflow is not available yet");
+    assert_eq!(err.code.code(), -32001);
+    let root = s.root().display().to_string();
+    assert_eq!(
+        err.message,
+        format!("{root} is not inside a git repository (hint: open the folder of a git clone, or pass --repo DIR)")
+    );
+    let err = s.execute_command("cml.generateWorkflow", vec![json!({"cloud": "aws2"})]).await.unwrap_err();
+    assert_eq!(err.code.code(), -32602);
+    assert!(err.message.starts_with("invalid workflow choices: unknown variant `aws2`"), "{}", err.message);
     let err = s.execute_command("cml.previewExperiment", vec![json!({"uri": 1})]).await.unwrap_err();
     assert_eq!(err.code.code(), -32602);
     let err = s.execute_command("cml.bogus", vec![]).await.unwrap_err();
     assert_eq!(err.message, "unknown command cml.bogus");
+}
+
+#[tokio::test]
+async fn generate_workflow_creates_the_file_through_apply_edit() {
+    let mut caps = default_caps();
+    caps["workspace"]["applyEdit"] = json!(true);
+    caps["workspace"]["workspaceEdit"] = json!({"documentChanges": true, "resourceOperations": ["create"]});
+    let mut s = started(caps).await;
+    let from = s.messages().len();
+    let res = s
+        .execute_command(
+            "cml.generateWorkflow",
+            vec![json!({"cloud": "gcp", "gpu": "v100", "labels": ["gpu"]})],
+        )
+        .await
+        .unwrap();
+    assert_eq!(res["path"], ".github/workflows/cml.yml");
+    assert_eq!(res["applied"], true);
+    assert_eq!(res["labels"], json!(["gpu"]));
+    let text = res["text"].as_str().unwrap();
+    assert!(text.contains("--cloud=gcp"), "{text}");
+    assert!(text
+        .contains("GOOGLE_APPLICATION_CREDENTIALS_DATA: ${{ secrets.GOOGLE_APPLICATION_CREDENTIALS_DATA }}"));
+    let (_, apply) = s.await_message(from, |m| m["method"] == "workspace/applyEdit").await;
+    let ops = &apply["params"]["edit"]["documentChanges"];
+    let uri = s.uri(".github/workflows/cml.yml");
+    assert_eq!(
+        ops[0],
+        json!({"kind": "create", "uri": uri, "options": {"overwrite": false, "ignoreIfExists": false}})
+    );
+    assert_eq!(ops[1]["textDocument"]["uri"], Value::String(uri));
+    assert_eq!(ops[1]["edits"][0]["newText"], Value::String(text.to_string()));
+    // The generated file passes our own checks.
+    let file = cml_lsp::analysis::FileInput {
+        path: std::path::Path::new(".github/workflows/cml.yml"),
+        text,
+        kind: cml_lsp::kind::FileKind::GithubWorkflow,
+    };
+    let ws = cml_lsp::workspace::DiskWorkspace::default();
+    assert_eq!(cml_lsp::analysis::analyze(&file, &ws, &Default::default()), vec![]);
+
+    // An existing non-blank file is never overwritten.
+    s.write_file(".github/workflows/cml.yml", "name: mine\non: push\njobs: {}\n");
+    let err = s.execute_command("cml.generateWorkflow", vec![json!({})]).await.unwrap_err();
+    assert_eq!(
+        err.message,
+        ".github/workflows/cml.yml already exists; open it and use the code action \"Add a CML cloud-runner job\""
+    );
 }
 
 #[tokio::test]

@@ -117,7 +117,15 @@ pub fn code_actions(
     settings: &Settings,
     span: crate::diag::Span,
 ) -> Vec<crate::ide::CodeAction> {
-    let _ = (input, ws, settings, span);
+    let _ = (ws, span);
+    if input.kind.is_workflow() {
+        return crate::generate::code_actions(
+            input.kind,
+            input.path,
+            input.text,
+            &settings.wizard_defaults(),
+        );
+    }
     Vec::new()
 }
 

@@ -28,6 +28,8 @@ pub struct ClientCaps {
     pub configuration: bool,
     pub snippets: bool,
     pub code_action_literals: bool,
+    /// `workspace/applyEdit` may create files (`resourceOperations` has `create`).
+    pub create_files: bool,
 }
 
 impl ClientCaps {
@@ -51,6 +53,10 @@ impl ClientCaps {
             configuration: flag("/workspace/configuration"),
             snippets: flag("/textDocument/completion/completionItem/snippetSupport"),
             code_action_literals: present("/textDocument/codeAction/codeActionLiteralSupport"),
+            create_files: json
+                .pointer("/workspace/workspaceEdit/resourceOperations")
+                .and_then(Value::as_array)
+                .is_some_and(|ops| ops.iter().any(|o| o == "create")),
         }
     }
 }
@@ -107,6 +113,9 @@ pub fn server_capabilities(client: &ClientCaps, enc: Encoding) -> ServerCapabili
             })
         } else {
             CodeActionProviderCapability::Simple(true)
+        }),
+        code_lens_provider: Some(tower_lsp_server::ls_types::CodeLensOptions {
+            resolve_provider: Some(false),
         }),
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: Command::ALL_IDS.iter().map(|s| s.to_string()).collect(),

@@ -1,7 +1,6 @@
 //! `workspace/executeCommand`: the command ids, their typed arguments, and the entry points
 //! the implementations plug into.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::Client;
@@ -15,21 +14,11 @@ pub const GENERATE_WORKFLOW: &str = "cml.generateWorkflow";
 
 pub use crate::lsp::experiment::ExperimentArgs;
 
-/// Arguments of `cml.generateWorkflow`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct GenerateWorkflowArgs {
-    /// `github`, `gitlab` or `bitbucket`; detected from the workspace when absent.
-    pub forge: Option<String>,
-    /// The workspace folder to generate into (a `file:` URI); the first root when absent.
-    pub root: Option<String>,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     RunExperiment(ExperimentArgs),
     PreviewExperiment(ExperimentArgs),
-    GenerateWorkflow(GenerateWorkflowArgs),
+    GenerateWorkflow(Option<Value>),
 }
 
 impl Command {
@@ -51,7 +40,7 @@ impl Command {
         match id {
             RUN_EXPERIMENT => Ok(Command::RunExperiment(arg(id, arguments)?)),
             PREVIEW_EXPERIMENT => Ok(Command::PreviewExperiment(arg(id, arguments)?)),
-            GENERATE_WORKFLOW => Ok(Command::GenerateWorkflow(arg(id, arguments)?)),
+            GENERATE_WORKFLOW => Ok(Command::GenerateWorkflow(arguments.first().cloned())),
             _ => Err(jsonrpc::Error::invalid_params(format!("unknown command {id}"))),
         }
     }
@@ -63,6 +52,7 @@ pub struct CommandContext {
     pub snapshot: Snapshot,
     pub client: Client,
     pub caps: ClientCaps,
+    pub encoding: crate::text::Encoding,
     /// The request's `workDoneToken`, when the client sent one.
     pub work_done_token: Option<tower_lsp_server::ls_types::ProgressToken>,
 }
@@ -73,14 +63,6 @@ pub async fn execute(ctx: &CommandContext, command: Command) -> jsonrpc::Result<
         Command::RunExperiment(args) => run_experiment(ctx, args).await,
         Command::PreviewExperiment(args) => preview_experiment(ctx, args).await,
         Command::GenerateWorkflow(args) => generate_workflow(ctx, args).await,
-    }
-}
-
-fn not_available(id: &str) -> jsonrpc::Error {
-    jsonrpc::Error {
-        code: jsonrpc::ErrorCode::InvalidRequest,
-        message: format!("{id} is not available yet").into(),
-        data: None,
     }
 }
 
@@ -98,12 +80,8 @@ pub async fn preview_experiment(
 }
 
 /// Writes a deploy-runner + train workflow into the workspace.
-pub async fn generate_workflow(
-    ctx: &CommandContext,
-    args: GenerateWorkflowArgs,
-) -> jsonrpc::Result<Option<Value>> {
-    let _ = (ctx, args);
-    Err(not_available(GENERATE_WORKFLOW))
+pub async fn generate_workflow(ctx: &CommandContext, args: Option<Value>) -> jsonrpc::Result<Option<Value>> {
+    crate::lsp::generate::run(ctx, args).await
 }
 
 #[cfg(test)]
@@ -123,10 +101,7 @@ mod tests {
         assert_eq!(args.request.overrides, vec!["train.lr=0.1".to_string()]);
         assert_eq!(args.request.branch.as_deref(), Some("exp/lr"));
         assert_eq!(args.request.title, None);
-        assert_eq!(
-            Command::parse(GENERATE_WORKFLOW, &[]).unwrap(),
-            Command::GenerateWorkflow(GenerateWorkflowArgs::default())
-        );
+        assert_eq!(Command::parse(GENERATE_WORKFLOW, &[]).unwrap(), Command::GenerateWorkflow(None));
         let err = Command::parse(RUN_EXPERIMENT, &[json!({"uri": 3})]).unwrap_err();
         assert_eq!(err.code, jsonrpc::ErrorCode::InvalidParams);
         assert_eq!(

@@ -45,19 +45,18 @@ pub fn build_request(snapshot: &Snapshot, roots: &[PathBuf], args: ExperimentArg
         };
     }
     if req.files.is_empty() {
+        // Outside a repository, the buffers under `repo` are still passed on, so that the
+        // run reports the missing repository rather than an empty edit.
         let workdir = git2::Repository::discover(&req.repo)
             .ok()
             .and_then(|r| r.workdir().map(Path::to_path_buf))
-            .and_then(|w| w.canonicalize().ok());
-        if let Some(workdir) = workdir {
+            .unwrap_or_else(|| req.repo.clone());
+        if let Ok(workdir) = workdir.canonicalize() {
             for doc in snapshot.documents() {
                 let (Some(path), Some(FileKind::Params(_))) = (&doc.path, doc.kind) else { continue };
-                let inside = path.canonicalize().is_ok_and(|p| p.starts_with(&workdir));
-                if inside {
-                    req.files.push(ParamsText {
-                        path: path.to_string_lossy().into_owned(),
-                        text: doc.text.to_string(),
-                    });
+                if path.canonicalize().is_ok_and(|p| p.starts_with(&workdir)) {
+                    let path = path.to_string_lossy().into_owned();
+                    req.files.push(ParamsText { path, text: doc.text.to_string() });
                 }
             }
         }
@@ -66,11 +65,10 @@ pub fn build_request(snapshot: &Snapshot, roots: &[PathBuf], args: ExperimentArg
 }
 
 fn to_rpc_error(e: &ExpError) -> jsonrpc::Error {
-    let mut message = e.message.clone();
-    if let Some(hint) = &e.hint {
-        message.push_str(". ");
-        message.push_str(hint);
-    }
+    let message = match &e.hint {
+        Some(hint) => format!("{} (hint: {hint})", e.message),
+        None => e.message.clone(),
+    };
     jsonrpc::Error {
         code: jsonrpc::ErrorCode::ServerError(-32001),
         message: message.into(),

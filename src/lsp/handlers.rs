@@ -166,6 +166,33 @@ pub fn document_symbol(
     )))
 }
 
+/// "Run experiment with these params" above a params file whose text differs from HEAD's copy.
+pub fn code_lens(ctx: &Ctx, params: lsp::CodeLensParams) -> jsonrpc::Result<Option<Vec<lsp::CodeLens>>> {
+    let Some(file) = ctx.file(&params.text_document.uri) else { return Ok(None) };
+    if !matches!(file.kind, crate::kind::FileKind::Params(_)) {
+        return Ok(None);
+    }
+    let dir = file.path.parent().unwrap_or(&file.path);
+    let path = file.path.to_string_lossy();
+    if !crate::experiment::differs_from_head(dir, &path, &file.doc.text).unwrap_or(false) {
+        return Ok(Some(Vec::new()));
+    }
+    let args = vec![serde_json::json!({ "uri": params.text_document.uri.as_str() })];
+    let lens = |title: &str, command: &str| lsp::CodeLens {
+        range: lsp::Range::default(),
+        command: Some(lsp::Command {
+            title: title.to_string(),
+            command: command.to_string(),
+            arguments: Some(args.clone()),
+        }),
+        data: None,
+    };
+    Ok(Some(vec![
+        lens("Run experiment with these params", crate::lsp::commands::RUN_EXPERIMENT),
+        lens("Preview experiment", crate::lsp::commands::PREVIEW_EXPERIMENT),
+    ]))
+}
+
 /// Quick fixes rebuilt from the `data` of our diagnostics in the request's context (only when
 /// they were computed for the current version), plus the analysis' actions for the range.
 pub fn code_action(

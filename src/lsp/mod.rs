@@ -36,6 +36,7 @@ pub mod caps;
 pub mod commands;
 pub mod convert;
 pub mod experiment;
+pub mod generate;
 pub mod handlers;
 
 use caps::ClientCaps;
@@ -484,6 +485,10 @@ impl LanguageServer for Backend {
         self.inner.request("documentSymbol", move |ctx| handlers::document_symbol(ctx, params)).await
     }
 
+    async fn code_lens(&self, params: lsp::CodeLensParams) -> jsonrpc::Result<Option<Vec<lsp::CodeLens>>> {
+        self.inner.request("codeLens", move |ctx| handlers::code_lens(ctx, params)).await
+    }
+
     async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> jsonrpc::Result<Option<Value>> {
         let span = info_span!("executeCommand", command = %params.command);
         let command = commands::Command::parse(&params.command, &params.arguments)?;
@@ -492,6 +497,7 @@ impl LanguageServer for Backend {
             snapshot: self.inner.store.snapshot(),
             client: self.inner.client.clone(),
             caps: session.caps,
+            encoding: session.enc,
             work_done_token: params.work_done_progress_params.work_done_token.clone(),
         };
         commands::execute(&ctx, command).instrument(span).await

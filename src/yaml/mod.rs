@@ -105,7 +105,7 @@ pub struct Comment {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Yaml {
     /// Nodes in pre-order: a collection comes before its children, a key before its value.
     pub nodes: Vec<Node>,

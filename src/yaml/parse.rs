@@ -34,6 +34,9 @@ pub struct Parsed {
     /// The tree of the original text (before any repair), kept for incremental reparsing.
     tree: Option<Tree>,
     text: String,
+    /// The tree is of a guarded copy of the text (see `guard_deep_indentation`), so it
+    /// cannot be reused incrementally.
+    guarded: bool,
     pub yaml: Yaml,
 }
 
@@ -67,7 +70,7 @@ impl YamlParser {
             && start <= new_end
             && new_end <= new_text.len()
             && old.text.len() - old_end == new_text.len() - new_end;
-        let (Some(tree), true) = (old.tree.as_ref(), consistent) else {
+        let (Some(tree), true) = (old.tree.as_ref(), consistent && !old.guarded) else {
             return self.parse_with(new_text, None);
         };
         let mut tree = tree.clone();
@@ -87,23 +90,29 @@ impl YamlParser {
             return Parsed {
                 tree: None,
                 text: text.to_string(),
+                guarded: false,
                 yaml: Yaml { source: text.to_string(), ..Yaml::default() },
             };
         };
-        let tree = parser.parse(text, old.as_ref());
         let mut problems = Vec::new();
+        let guarded = guard_deep_indentation(text, &mut problems);
+        let (input, old) = match &guarded {
+            Some(g) => (g.as_str(), None),
+            None => (text, old),
+        };
+        let tree = parser.parse(input, old.as_ref());
         let yaml = match &tree {
             Some(tree) => {
-                let repaired = repair(parser, text, tree, &mut problems);
+                let repaired = repair(parser, text, input, tree, &mut problems);
                 let (cur_tree, cur_text) = match &repaired {
                     Some((t, s)) => (t, s.as_str()),
-                    None => (tree, text),
+                    None => (tree, input),
                 };
                 convert(text, cur_text, cur_tree, problems)
             }
             None => Yaml { problems, source: text.to_string(), ..Yaml::default() },
         };
-        Parsed { tree, text: text.to_string(), yaml }
+        Parsed { tree, text: text.to_string(), guarded: guarded.is_some(), yaml }
     }
 }
 
@@ -116,6 +125,61 @@ impl Parsed {
     pub fn text(&self) -> &str {
         &self.text
     }
+}
+
+/// Deepest column at which a block collection may start. The grammar's scanner keeps one
+/// entry per indentation level in a fixed 1 KiB state buffer and aborts beyond about 250
+/// levels, so lines that could open deeper levels are blanked before parsing.
+const MAX_BLOCK_COLUMN: usize = 120;
+
+/// Blanks (same length) every line whose block structure starts past [`MAX_BLOCK_COLUMN`],
+/// reporting each run of such lines once. Returns `None` when nothing needed blanking.
+fn guard_deep_indentation(text: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut ls = 0;
+    let mut prev_blanked = false;
+    while ls < bytes.len() {
+        let le = bytes[ls..].iter().position(|&b| b == b'\n' || b == b'\r').map_or(bytes.len(), |i| ls + i);
+        let line = &bytes[ls..le];
+        // Skip indentation and compact `- `, `? `, `: ` indicators.
+        let mut i = 0;
+        loop {
+            while i < line.len() && (line[i] == b' ' || line[i] == b'\t') {
+                i += 1;
+            }
+            if i + 1 < line.len()
+                && matches!(line[i], b'-' | b'?' | b':')
+                && matches!(line[i + 1], b' ' | b'\t')
+            {
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        let deep = i > MAX_BLOCK_COLUMN && line.get(i) != Some(&b'#');
+        if deep {
+            let buf = out.get_or_insert_with(|| bytes.to_vec());
+            for b in &mut buf[ls..le] {
+                *b = b' ';
+            }
+            if !prev_blanked {
+                let (s, e) = trim_span(text, ls + i, le);
+                problems.push(Problem {
+                    kind: ProblemKind::Syntax,
+                    span: Span::new(s, e),
+                    message: format!("nesting deeper than {MAX_BLOCK_COLUMN} columns is not supported"),
+                    first: None,
+                });
+            }
+        }
+        if i < line.len() {
+            prev_blanked = deep;
+        }
+        ls = if le < bytes.len() { le + 1 } else { le };
+    }
+    // Only ASCII spaces were written over whole lines, so the text is still UTF-8.
+    out.and_then(|b| String::from_utf8(b).ok())
 }
 
 /// Folds sequential edits into one `(start, old_end, new_end)` change covering them all.
@@ -170,6 +234,7 @@ fn line_bounds(bytes: &[u8], at: usize) -> (usize, usize) {
 fn repair(
     parser: &mut Parser,
     text: &str,
+    input: &str,
     tree: &Tree,
     problems: &mut Vec<Problem>,
 ) -> Option<(Tree, String)> {
@@ -177,11 +242,11 @@ fn repair(
     for _ in 0..MAX_REPAIRS {
         let (t, bytes): (&Tree, &[u8]) = match &cur {
             Some((t, b)) => (t, b),
-            None => (tree, text.as_bytes()),
+            None => (tree, input.as_bytes()),
         };
         // Blanking only writes ASCII spaces over whole lines or ASCII bytes, so the text stays UTF-8.
-        let cur_text = std::str::from_utf8(bytes).ok()?;
-        let f = failure_point(cur_text, t)?;
+        let Ok(cur_text) = std::str::from_utf8(bytes) else { break };
+        let Some(f) = failure_point(cur_text, t) else { break };
         let (blank, problem) = diagnose(text, cur_text, t, f);
         if let Some(p) = problem {
             problems.push(p);
@@ -207,7 +272,7 @@ fn repair(
             old_end_position: ep,
             new_end_position: ep,
         });
-        let new_tree = parser.parse(&new_bytes, Some(&edited))?;
+        let Some(new_tree) = parser.parse(&new_bytes, Some(&edited)) else { break };
         cur = Some((new_tree, new_bytes));
     }
     let (t, b) = cur?;
@@ -234,6 +299,15 @@ fn diagnose(orig: &str, cur: &str, tree: &Tree, f: usize) -> ((usize, usize), Op
     }
     let (ls, le) = line_bounds(bytes, f);
     let b = bytes[f];
+    if b == b'\t' && unclosed(tree.root_node(), bytes).is_some_and(|(_, what)| what.contains("quoted")) {
+        // Tabs are allowed in the line prefix of a multi-line quoted scalar, which the
+        // grammar rejects: turn them into spaces (the decoder reads the original text).
+        let mut te = f;
+        while te < le && bytes[te] == b'\t' {
+            te += 1;
+        }
+        return ((f, te), None);
+    }
     if b == b'\t' || (bytes[ls..f].iter().all(|&c| c == b' ' || c == b'\t') && bytes[ls..f].contains(&b'\t'))
     {
         let ts = bytes[ls..le].iter().position(|&c| c == b'\t').map_or(f, |i| ls + i);
@@ -273,8 +347,8 @@ fn diagnose(orig: &str, cur: &str, tree: &Tree, f: usize) -> ((usize, usize), Op
 
 /// The token starting at `at`: one punctuation character, or a run up to white space.
 fn token_at(text: &str, at: usize, line_end: usize) -> (usize, usize) {
-    let (s, _) = scalar::clamp(text, at, at);
-    let rest = &text[s..line_end.clamp(s, text.len())];
+    let (s, le) = scalar::clamp(text, at, line_end);
+    let rest = &text[s..le];
     let Some(c) = rest.chars().next() else {
         return (s, s);
     };
@@ -297,7 +371,7 @@ fn trim_span(text: &str, s: usize, e: usize) -> (usize, usize) {
     (s, s + t.len())
 }
 
-/// The innermost-last opening bracket or quote in an ERROR that is never closed.
+/// The first quote, else the outermost opening bracket, in an ERROR that is never closed.
 fn unclosed(root: TsNode, bytes: &[u8]) -> Option<(usize, String)> {
     // Scan the error region lexically, ignoring brackets inside quotes and comments.
     let s = root.start_byte().min(bytes.len());
@@ -350,9 +424,10 @@ fn unclosed(root: TsNode, bytes: &[u8]) -> Option<(usize, String)> {
         }
         i += 1;
     }
+    // The outermost unclosed bracket: blanking from it repairs the whole nest at once.
     stack
-        .pop()
-        .map(|(at, b)| (at, if b == b'[' { "missing `]`".to_string() } else { "missing `}`".to_string() }))
+        .first()
+        .map(|&(at, b)| (at, if b == b'[' { "missing `]`".to_string() } else { "missing `}`".to_string() }))
 }
 
 fn convert(text: &str, cur_text: &str, tree: &Tree, problems: Vec<Problem>) -> Yaml {
@@ -398,8 +473,8 @@ fn collect_extras(text: &str, root: TsNode, yaml: &mut Yaml) {
         } else if n.is_missing() {
             let at = n.start_byte().min(bytes.len());
             let (ls, _) = line_bounds(bytes, at);
-            let (s, _) = scalar::clamp(text, at.saturating_sub(1).max(ls), at);
-            let span = if s < at { Span::new(s, at) } else { Span::empty(at) };
+            let (s, e) = scalar::clamp(text, at.saturating_sub(1).max(ls), at);
+            let span = if s < e { Span::new(s, e) } else { Span::empty(e) };
             let message = match kind {
                 "]" | "}" | "\"" | "'" => format!("missing `{kind}`"),
                 _ => "missing value".to_string(),
@@ -539,8 +614,9 @@ impl Conv<'_> {
         }
         let id = match content {
             Some(c) => {
-                let span = self.span(c.start_byte(), c.end_byte());
-                self.alloc(span)
+                // Collections can extend over trailing white space; spans stop at content.
+                let (s, e) = trim_span(self.text, c.start_byte(), c.end_byte());
+                self.alloc(Span::new(s, e))
             }
             None => self.null(props_end),
         };

@@ -245,6 +245,16 @@ impl Yaml {
         }
     }
 
+    /// The span touches `offset`, or only spaces and tabs lie between its end and `offset`.
+    fn near(&self, span: Span, offset: usize) -> bool {
+        span.touches(offset)
+            || (span.end <= offset
+                && self
+                    .source
+                    .get(span.end..offset)
+                    .is_some_and(|gap| gap.bytes().all(|b| b == b' ' || b == b'\t')))
+    }
+
     fn is_flow(&self, id: NodeId) -> bool {
         let s = self.node(id).span.start;
         matches!(self.source.as_bytes().get(s), Some(b'{' | b'['))
@@ -299,7 +309,7 @@ impl Yaml {
                         let vs = self.node(v).span;
                         if vs.start > offset {
                             false
-                        } else if vs.touches(offset) && !ws_line {
+                        } else if self.near(vs, offset) && !ws_line {
                             true
                         } else {
                             ws_line
@@ -351,7 +361,10 @@ impl Yaml {
             maybe_key,
         };
         let null = matches!(self.node(v).kind, NodeKind::Null);
-        if !null && vs.touches(offset) && !(ws_line && self.is_collection(v) && col < self.column(vs.start)) {
+        if !null
+            && self.near(vs, offset)
+            && !(ws_line && self.is_collection(v) && col < self.column(vs.start))
+        {
             return Some(value(self.bare_word(v) && !self.same_line(ks.start, vs.start)));
         }
         if flow {
@@ -397,7 +410,7 @@ impl Yaml {
         };
         if let Some(i) = items.iter().position(|&it| {
             let n = self.node(it);
-            !matches!(n.kind, NodeKind::Null) && n.span.touches(offset)
+            !matches!(n.kind, NodeKind::Null) && self.near(n.span, offset)
         }) {
             let it = items[i];
             let inner_ws = ws_line && self.is_collection(it) && col < self.column(self.node(it).span.start);

@@ -22,13 +22,20 @@ struct Seg {
     /// Number of bytes copied verbatim. 0 means a synthetic run: every decoded offset
     /// up to the next segment maps to `src`.
     len: u32,
+    /// For a synthetic run: the end of the source construct that produced it.
+    src_end: u32,
 }
 
 impl SourceMap {
     /// The map of a value copied verbatim from `src_start`.
     pub fn identity(src_start: usize, len: usize) -> SourceMap {
         SourceMap {
-            segs: vec![Seg { dec: 0, src: src_start as u32, len: len as u32 }],
+            segs: vec![Seg {
+                dec: 0,
+                src: src_start as u32,
+                len: len as u32,
+                src_end: (src_start + len) as u32,
+            }],
             dec_len: len as u32,
             end_src: (src_start + len) as u32,
         }
@@ -48,12 +55,18 @@ impl SourceMap {
         if let Some(last) = self.segs.last_mut() {
             if last.len > 0 && last.dec + last.len == self.dec_len && last.src + last.len == src as u32 {
                 last.len += len as u32;
+                last.src_end += len as u32;
                 self.dec_len += len as u32;
                 self.end_src = (src + len) as u32;
                 return;
             }
         }
-        self.segs.push(Seg { dec: self.dec_len, src: src as u32, len: len as u32 });
+        self.segs.push(Seg {
+            dec: self.dec_len,
+            src: src as u32,
+            len: len as u32,
+            src_end: (src + len) as u32,
+        });
         self.dec_len += len as u32;
         self.end_src = (src + len) as u32;
     }
@@ -63,7 +76,7 @@ impl SourceMap {
         if dec_len == 0 {
             return;
         }
-        self.segs.push(Seg { dec: self.dec_len, src: src as u32, len: 0 });
+        self.segs.push(Seg { dec: self.dec_len, src: src as u32, len: 0, src_end: src_end as u32 });
         self.dec_len += dec_len as u32;
         self.end_src = src_end as u32;
     }
@@ -121,11 +134,8 @@ impl SourceMap {
         }
         let s = self.segs[i - 1];
         if s.len == 0 {
-            // The end of a synthetic run: the start of whatever comes next.
-            match self.segs.get(i) {
-                Some(next) => next.src as usize,
-                None => self.end_src as usize,
-            }
+            // Inside a synthetic run: the end of the construct that produced it.
+            s.src_end as usize
         } else {
             (s.src + (dec - s.dec)) as usize + 1
         }
