@@ -10,6 +10,7 @@ pub mod diag;
 pub mod ide;
 pub mod kind;
 pub mod lsp;
+pub mod params;
 pub mod text;
 pub mod workspace;
 pub mod yaml;
