@@ -2,5 +2,8 @@
 //! and the editor features over them.
 
 pub mod formats;
+pub mod index;
 pub mod interp;
 pub mod model;
+pub mod schema;
+pub mod yaml_model;
