@@ -1,6 +1,7 @@
 //! DVC params files and `dvc.yaml`: the params model, interpolation, the workspace index
 //! and the editor features over them.
 
+pub mod dvc;
 pub mod formats;
 pub mod index;
 pub mod interp;
