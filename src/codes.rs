@@ -38,6 +38,7 @@ codes! {
     DVC_SCHEMA = "dvc-schema", Error, "A dvc.yaml field is unknown (or removed in DVC 3), misses a required field, or has the wrong type.";
     DVC_REMOVED_FIELD = "dvc-removed-field", Warning, "A dvc.yaml field DVC 3 still accepts but ignores (`checkpoint: true` outputs).";
     FILE_UNREADABLE = "file-unreadable", Error, "The file could not be read, is binary, or is not UTF-8.";
+    FILE_TOO_LARGE = "file-too-large", Warning, "The file is larger than 10 MiB and was not checked.";
 }
 
 pub fn info(code: &str) -> Option<&'static CodeInfo> {

@@ -11,6 +11,8 @@ pub mod ide;
 pub mod kind;
 pub mod lsp;
 pub mod params;
+pub mod store;
+pub mod suppress;
 pub mod text;
 pub mod workspace;
 pub mod yaml;

@@ -17,8 +17,10 @@ pub struct FileInput<'a> {
 
 /// All diagnostics of one file, sorted by position, suppressions and disabled codes applied.
 pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<Diagnostic> {
-    let _ = (input, ws, settings);
-    Vec::new()
+    let _ = ws;
+    let diags = Vec::new();
+    // Suppression comments, `diagnostics.disabled` and sorting: keep this the last step.
+    crate::suppress::finish(input.text, input.kind, diags, settings)
 }
 
 /// Completions at byte `offset`.

@@ -1,10 +1,427 @@
+//! `cml-lsp check [PATH ...]`: finds workflow, `dvc.yaml` and params files, analyses them
+//! and prints the diagnostics.
+//!
+//! File selection:
+//! - A directory is walked with the `ignore` crate: `.gitignore`, `.ignore` and git's
+//!   excludes are honoured even outside a git repository (`require_git(false)`), because a
+//!   checkout without `.git` (a CI artifact, a tarball) should be checked the same way.
+//!   Hidden directories such as `.github` are walked; `.git` itself is skipped.
+//!   `--no-ignore` turns the ignore files off. Files are picked by kind, classified with
+//!   their path relative to the walked directory; params files named by a walked `dvc.yaml`
+//!   are picked too.
+//! - An explicit file is checked when its kind is known from its path or forced with
+//!   `--kind`; otherwise a note goes to stderr and the file is skipped.
+//! - `-` reads stdin; its kind comes from `--kind` or `--stdin-filename`.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::output::{self, FileReport, Format};
+use crate::analysis::{self, FileInput};
+use crate::codes;
+use crate::config::Settings;
+use crate::diag::{Diagnostic, Severity, Span};
+use crate::kind::{params_format, FileKind, ParamsFormat};
+use crate::workspace::DiskWorkspace;
+
+/// Files larger than this are not read.
+pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// Bytes scanned for a NUL to tell binary files apart.
+const BINARY_SNIFF: usize = 8 * 1024;
+
 #[derive(clap::Args, Debug)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// Files or directories to check (default: `.`); `-` reads stdin.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Settings as JSON (the same keys as the editor settings, e.g. `{"diagnostics": {"disabled": [...]}}`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not honour .gitignore, .ignore and git excludes when walking directories.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Treat explicit files and stdin as this kind, whatever their name.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// The path to report (and classify) stdin as.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    /// A GitHub Actions workflow.
+    Github,
+    /// A GitHub composite action (`action.yml`).
+    GithubAction,
+    /// A GitLab CI file.
+    Gitlab,
+    /// A Bitbucket Pipelines file.
+    Bitbucket,
+    /// A `dvc.yaml`.
+    Dvc,
+    /// A params file (format from the extension; YAML when unknown).
+    Params,
+}
+
+impl KindArg {
+    fn kind(self, path: &Path) -> FileKind {
+        match self {
+            KindArg::Github => FileKind::GithubWorkflow,
+            KindArg::GithubAction => FileKind::GithubAction,
+            KindArg::Gitlab => FileKind::GitlabCi,
+            KindArg::Bitbucket => FileKind::Bitbucket,
+            KindArg::Dvc => FileKind::DvcYaml,
+            KindArg::Params => FileKind::Params(params_format(path).unwrap_or(ParamsFormat::Yaml)),
+        }
+    }
+}
+
+/// A file picked for checking.
+struct Picked {
+    /// Where to read it from (`None`: stdin).
+    source: Option<PathBuf>,
+    /// The path shown to the user.
+    display: String,
+    kind: FileKind,
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("cml-lsp check: error: {msg}");
+    ExitCode::from(2)
+}
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    let _ = args;
-    tracing::error!("not implemented yet");
-    ExitCode::from(2)
+    let settings = match &args.config {
+        None => Settings::default(),
+        Some(p) => match std::fs::read(p).map_err(|e| e.to_string()).and_then(|b| {
+            serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| format!("invalid JSON: {e}"))
+        }) {
+            Ok(v) => {
+                let s = Settings::from_json(&v);
+                for k in s.unknown_keys() {
+                    eprintln!("cml-lsp check: warning: {}: unknown setting `{k}` ignored", p.display());
+                }
+                s
+            }
+            Err(e) => return usage_error(&format!("cannot read config {}: {e}", p.display())),
+        },
+    };
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let n_stdin = paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if n_stdin > 1 {
+        return usage_error("`-` (stdin) may be given only once");
+    }
+    if n_stdin == 0 && args.stdin_filename.is_some() {
+        return usage_error("--stdin-filename applies only when reading stdin (`-`)");
+    }
+    for p in &paths {
+        if p.as_os_str() != "-" && std::fs::symlink_metadata(p).is_err() {
+            return usage_error(&format!("no such file or directory: {}", p.display()));
+        }
+    }
+
+    let rules = settings.kind_rules();
+    let mut picked: Vec<Picked> = Vec::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut walk_errors: Vec<FileReport> = Vec::new();
+    for p in &paths {
+        if p.as_os_str() == "-" {
+            let name = args.stdin_filename.clone();
+            let kind = match (args.kind, &name) {
+                (Some(k), _) => k.kind(name.as_deref().unwrap_or(Path::new("stdin.yaml"))),
+                (None, Some(n)) => match rules.classify(n, Some(n)) {
+                    Some(k) => k,
+                    None => {
+                        return usage_error(&format!(
+                            "cannot tell the kind of {} from its name; pass --kind",
+                            n.display()
+                        ))
+                    }
+                },
+                (None, None) => return usage_error("reading stdin needs --kind or --stdin-filename"),
+            };
+            let display = name.map_or_else(|| "<stdin>".to_string(), |n| display_path(&n));
+            picked.push(Picked { source: None, display, kind });
+        } else if p.is_dir() {
+            walk_dir(p, &args, &rules, &mut picked, &mut seen, &mut walk_errors);
+        } else {
+            let kind = match args.kind {
+                Some(k) => Some(k.kind(p)),
+                None => rules.classify(p, Some(strip_dot(p))),
+            };
+            match kind {
+                Some(kind) => {
+                    if seen.insert(canonical(p)) {
+                        picked.push(Picked { source: Some(p.clone()), display: display_path(p), kind });
+                    }
+                }
+                None => eprintln!(
+                    "cml-lsp check: note: skipping {}: not a workflow, dvc.yaml or params file \
+                     (use --kind to force one)",
+                    p.display()
+                ),
+            }
+        }
+    }
+
+    let roots: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .map(|p| if p.is_dir() { p.clone() } else { p.parent().map(Path::to_path_buf).unwrap_or_default() })
+        .collect();
+    let ws = DiskWorkspace { roots };
+    let mut reports = walk_errors;
+    for f in &picked {
+        reports.push(check_one(f, &ws, &settings));
+    }
+    // `diagnostics.disabled` also covers the codes this command reports itself.
+    for r in &mut reports {
+        r.diags.retain(|d| !settings.is_disabled(d.code));
+    }
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let rendered = output::render(args.format, &reports);
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(rendered.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+        // A closed pipe (e.g. `| head`): nothing more to say.
+        return ExitCode::from(1);
+    }
+    eprintln!("{}", output::summary(&reports));
+    let any_error = reports.iter().flat_map(|r| &r.diags).any(|d| d.severity == Severity::Error);
+    if any_error {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn strip_dot(p: &Path) -> &Path {
+    p.strip_prefix(".").unwrap_or(p)
+}
+
+fn display_path(p: &Path) -> String {
+    let s = strip_dot(p);
+    if s.as_os_str().is_empty() {
+        p.to_string_lossy().into_owned()
+    } else {
+        s.to_string_lossy().into_owned()
+    }
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn walk_dir(
+    root: &Path,
+    args: &CheckArgs,
+    rules: &crate::kind::KindRules,
+    picked: &mut Vec<Picked>,
+    seen: &mut HashSet<PathBuf>,
+    errors: &mut Vec<FileReport>,
+) {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder.standard_filters(!args.no_ignore).hidden(false).require_git(false).follow_links(false);
+    builder.filter_entry(|e| e.file_name() != ".git");
+    builder.sort_by_file_name(|a, b| a.cmp(b));
+    let mut dvc_files: Vec<PathBuf> = Vec::new();
+    for entry in builder.build() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                errors.push(walk_error(root, &err));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        if let Some(kind) = rules.classify(path, Some(rel)) {
+            if kind == FileKind::DvcYaml {
+                dvc_files.push(path.to_path_buf());
+            }
+            if seen.insert(canonical(path)) {
+                picked.push(Picked { source: Some(path.to_path_buf()), display: display_path(path), kind });
+            }
+        }
+    }
+    // Params files named by a dvc.yaml, e.g. `- conf/train.yaml:` under a stage's `params:`.
+    for dvc in dvc_files {
+        let Ok(text) = std::fs::read_to_string(&dvc) else { continue };
+        let dir = dvc.parent().unwrap_or(Path::new(""));
+        for name in params_files_named(&text) {
+            let path = dir.join(&name);
+            let Some(format) = params_format(&path) else { continue };
+            if path.is_file() && seen.insert(canonical(&path)) {
+                picked.push(Picked {
+                    display: display_path(&path),
+                    source: Some(path),
+                    kind: FileKind::Params(format),
+                });
+            }
+        }
+    }
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> FileReport {
+    let path = walk_error_path(err).unwrap_or(root);
+    FileReport {
+        path: display_path(path),
+        text: String::new(),
+        diags: vec![Diagnostic::error(codes::FILE_UNREADABLE, Span::empty(0), format!("cannot read: {err}"))],
+    }
+}
+
+fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        _ => None,
+    }
+}
+
+/// Params files named in `dvc.yaml`: items under a `params:` key that end in a params
+/// extension (`- params.json`, `- conf/train.yaml:` with keys under it, quoted or not).
+/// A cheap textual scan; block style only.
+pub fn params_files_named(dvc_yaml: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut params_indent: Option<usize> = None;
+    for line in dvc_yaml.lines() {
+        let content = line.trim_start();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - content.len();
+        // A sequence may sit at its key's indent (`params:` then `- x` in the same column).
+        if params_indent.is_some_and(|p| indent < p || (indent == p && !content.starts_with("- "))) {
+            params_indent = None;
+        }
+        if content.split(" #").next().unwrap_or("").trim_end() == "params:" {
+            params_indent = Some(indent);
+            continue;
+        }
+        if params_indent.is_none() {
+            continue;
+        }
+        let Some(item) = content.strip_prefix("- ") else { continue };
+        let item = item.split(" #").next().unwrap_or("").trim();
+        let item = item.strip_suffix(':').unwrap_or(item).trim_end();
+        let item = item.trim_matches(|c| c == '"' || c == '\'');
+        if item.is_empty() || item.contains(char::is_whitespace) || item.contains("${") {
+            continue;
+        }
+        let lower = item.to_ascii_lowercase();
+        if [".yaml", ".yml", ".json", ".toml", ".py"].iter().any(|e| lower.ends_with(e))
+            && !out.iter().any(|o| o == item)
+        {
+            out.push(item.to_string());
+        }
+    }
+    out
+}
+
+/// Reads, decodes and analyses one file. Never fails: problems become diagnostics.
+fn check_one(f: &Picked, ws: &DiskWorkspace, settings: &Settings) -> FileReport {
+    let unreadable = |text: String, span: Span, msg: String| FileReport {
+        path: f.display.clone(),
+        text,
+        diags: vec![Diagnostic::error(codes::FILE_UNREADABLE, span, msg)],
+    };
+    let bytes = match &f.source {
+        None => {
+            let mut buf = Vec::new();
+            match std::io::stdin().lock().take(MAX_FILE_SIZE + 1).read_to_end(&mut buf) {
+                Ok(_) if buf.len() as u64 > MAX_FILE_SIZE => return too_large(f, None),
+                Ok(_) => buf,
+                Err(e) => {
+                    return unreadable(String::new(), Span::empty(0), format!("cannot read stdin: {e}"))
+                }
+            }
+        }
+        Some(path) => {
+            match std::fs::metadata(path) {
+                Ok(m) if !m.is_file() => {
+                    return unreadable(String::new(), Span::empty(0), "not a regular file".into())
+                }
+                Ok(m) if m.len() > MAX_FILE_SIZE => return too_large(f, Some(m.len())),
+                _ => {}
+            }
+            match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => return unreadable(String::new(), Span::empty(0), format!("cannot read file: {e}")),
+            }
+        }
+    };
+    if let Some(nul) = bytes.iter().take(BINARY_SNIFF).position(|&b| b == 0) {
+        return unreadable(
+            String::new(),
+            Span::empty(0),
+            format!("binary file (NUL byte at offset {nul}), not checked"),
+        );
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let bad = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let byte = bytes[bad];
+            // The lossy text agrees with the file up to the bad byte, so positions hold there.
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let index = crate::text::LineIndex::new(&text);
+            let lc = index.to_line_col(&text, bad, crate::text::Encoding::Utf32);
+            let end = text[bad..].chars().next().map_or(bad, |c| bad + c.len_utf8());
+            let msg = format!(
+                "not valid UTF-8: byte 0x{byte:02X} at line {}, column {} (byte offset {bad}); not checked",
+                lc.line + 1,
+                lc.col + 1
+            );
+            return unreadable(text, Span::new(bad, end), msg);
+        }
+    };
+    let path = f.source.clone().unwrap_or_else(|| PathBuf::from(&f.display));
+    let input = FileInput { path: &path, text: &text, kind: f.kind };
+    let diags = analysis::analyze(&input, ws, settings);
+    FileReport { path: f.display.clone(), text, diags }
+}
+
+fn too_large(f: &Picked, size: Option<u64>) -> FileReport {
+    let limit = MAX_FILE_SIZE / (1024 * 1024);
+    let msg = match size {
+        Some(n) => {
+            format!("file is {:.1} MiB, over the {limit} MiB limit; not checked", n as f64 / 1048576.0)
+        }
+        None => format!("input is over the {limit} MiB limit; not checked"),
+    };
+    FileReport {
+        path: f.display.clone(),
+        text: String::new(),
+        diags: vec![Diagnostic::warning(codes::FILE_TOO_LARGE, Span::empty(0), msg)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_params_files_from_dvc_yaml() {
+        let text = "params:\n- top.toml\nstages:\n  train:\n    params:\n      - lr\n      \
+                    - conf/train.yaml:\n          - epochs\n\n      # note\n      \
+                    - \"extra.json\"  # comment\n      - params.yaml:\n    deps:\n      - src/train.py\n      \
+                    - ${item}.yaml\n  test:\n    params: [other.yaml]\n";
+        assert_eq!(
+            params_files_named(text),
+            vec!["top.toml", "conf/train.yaml", "extra.json", "params.yaml"]
+        );
+    }
 }

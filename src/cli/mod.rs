@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod check;
 pub mod generate;
+pub mod output;
 pub mod run_experiment;
 
 #[derive(Parser, Debug)]

@@ -1,8 +1,497 @@
 //! The protocol layer: the only module that knows LSP types.
+//!
+//! - `mod.rs`: [`serve`], the [`Backend`] and its `LanguageServer` impl (a dispatch table).
+//! - `caps.rs`: client capabilities resolved to booleans, our capabilities, encoding negotiation.
+//! - `convert.rs`: our types <-> LSP types; positions only through [`crate::text`].
+//! - `handlers.rs`: request handlers over a store snapshot.
+//! - `commands.rs`: `workspace/executeCommand` ids, typed arguments and entry points.
+//!
+//! Document edits are applied synchronously (no `.await` before the store is updated), so
+//! notifications keep their order even though tower-lsp runs handlers concurrently.
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
 
-/// Runs the server over stdio until the client exits.
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc;
+use tower_lsp_server::ls_types as lsp;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tracing::{info_span, warn};
+
+use crate::analysis::FileInput;
+use crate::config::Settings;
+use crate::diag::Diagnostic;
+use crate::kind::FileKind;
+use crate::store::{ChangeError, Store, TextChange};
+use crate::text::Encoding;
+use crate::workspace::Workspace;
+
+pub mod caps;
+pub mod commands;
+pub mod convert;
+pub mod handlers;
+
+use caps::ClientCaps;
+use handlers::Ctx;
+
+/// The diagnostics function the server runs; [`crate::analysis::analyze`] unless a test
+/// injects another one with [`Backend::with_analyzer`].
+pub type AnalyzeFn = Arc<dyn Fn(&FileInput<'_>, &dyn Workspace, &Settings) -> Vec<Diagnostic> + Send + Sync>;
+
+/// How long we wait for the client to answer our requests (configuration, registration).
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs the server over stdio until the client exits or closes stdin.
+/// Exit code 0 after `shutdown` then `exit`, 1 otherwise (as the LSP specification asks).
 pub fn serve() -> ExitCode {
-    ExitCode::SUCCESS
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let shut_down = Arc::new(AtomicBool::new(false));
+    let flag = shut_down.clone();
+    rt.block_on(async move {
+        let (service, socket) = LspService::new(|client| Backend::new(client).with_shutdown_flag(flag));
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    });
+    // The stdin reader may be blocked in a read that never returns (exit without EOF).
+    rt.shutdown_timeout(Duration::from_millis(100));
+    if shut_down.load(Ordering::SeqCst) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// What `initialize` decided; fixed for the session.
+#[derive(Clone, Copy, Debug, Default)]
+struct Session {
+    caps: ClientCaps,
+    enc: Encoding,
+}
+
+pub struct Backend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    store: Store,
+    session: OnceLock<Session>,
+    analyze: AnalyzeFn,
+    diag_tx: mpsc::UnboundedSender<Vec<String>>,
+    diag_rx: Mutex<Option<mpsc::UnboundedReceiver<Vec<String>>>>,
+    /// URIs whose last push had diagnostics (so they can be cleared).
+    published: Mutex<BTreeSet<String>>,
+    shut_down: Arc<AtomicBool>,
+    /// Orders concurrent settings refreshes: only the newest reply is applied.
+    settings_gen: AtomicU64,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        Backend::with_analyzer(client, Arc::new(crate::analysis::analyze))
+    }
+
+    /// A backend whose diagnostics come from `analyze` (a seam for protocol tests).
+    pub fn with_analyzer(client: Client, analyze: AnalyzeFn) -> Backend {
+        let (diag_tx, diag_rx) = mpsc::unbounded_channel();
+        Backend {
+            inner: Arc::new(Inner {
+                client,
+                store: Store::new(),
+                session: OnceLock::new(),
+                analyze,
+                diag_tx,
+                diag_rx: Mutex::new(Some(diag_rx)),
+                published: Mutex::new(BTreeSet::new()),
+                shut_down: Arc::new(AtomicBool::new(false)),
+                settings_gen: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Shares the flag that `shutdown` sets (read by [`serve`] for the exit code).
+    pub fn with_shutdown_flag(self, flag: Arc<AtomicBool>) -> Backend {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.shut_down = flag;
+                Backend { inner: Arc::new(inner) }
+            }
+            Err(inner) => Backend { inner },
+        }
+    }
+
+    /// The document store (for tests and commands).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}
+
+impl Inner {
+    fn session(&self) -> Session {
+        self.session.get().copied().unwrap_or_default()
+    }
+
+    fn ctx(&self) -> Ctx {
+        let s = self.session();
+        Ctx { snap: self.store.snapshot(), enc: s.enc, caps: s.caps }
+    }
+
+    /// Queues push diagnostics for `uris` (pull clients get a refresh request instead).
+    fn schedule(self: &Arc<Self>, uris: Vec<String>) {
+        if uris.is_empty() {
+            return;
+        }
+        let caps = self.session().caps;
+        if caps.pull_diagnostics {
+            if caps.diagnostic_refresh {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    if tokio::time::timeout(CLIENT_TIMEOUT, client.workspace_diagnostic_refresh())
+                        .await
+                        .is_err()
+                    {
+                        warn!("workspace/diagnostic/refresh timed out");
+                    }
+                });
+            }
+            return;
+        }
+        let _ = self.diag_tx.send(uris);
+    }
+
+    /// The open documents of the given kinds (all known kinds when `kinds` is `None`).
+    fn open_uris(&self, kinds: Option<&dyn Fn(FileKind) -> bool>) -> Vec<String> {
+        self.store
+            .documents()
+            .into_iter()
+            .filter(|d| match (d.kind, kinds) {
+                (Some(k), Some(f)) => f(k),
+                (Some(_), None) => true,
+                // Files that lost their kind may need their old diagnostics cleared.
+                (None, _) => self.published.lock().is_ok_and(|p| p.contains(&d.uri)),
+            })
+            .map(|d| d.uri.clone())
+            .collect()
+    }
+
+    /// Files another file's analysis may read: dvc.yaml and params files.
+    fn dependents_of(&self, kind: Option<FileKind>) -> Vec<String> {
+        match kind {
+            Some(FileKind::DvcYaml | FileKind::Params(_)) => {
+                self.open_uris(Some(&|k| matches!(k, FileKind::DvcYaml | FileKind::Params(_))))
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Analyses the current version of `uri` and publishes, unless a newer version arrived.
+    async fn publish(self: &Arc<Self>, uri: String) {
+        let ctx = self.ctx();
+        let Some(doc) = ctx.snap.get(&uri).cloned() else { return };
+        let Ok(lsp_uri) = lsp::Uri::from_str(&uri) else { return };
+        let analyze = self.analyze.clone();
+        let doc2 = doc.clone();
+        let res = tokio::task::spawn_blocking(move || {
+            let _span = info_span!("diagnostics", uri = %doc2.uri, version = doc2.version).entered();
+            handlers::diagnostics(&ctx, &doc2, &analyze)
+        })
+        .await;
+        let diags = match res {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!("analysis of {uri} failed: {e}");
+                return;
+            }
+        };
+        if self.store.get(&uri).map(|d| d.version) != Some(doc.version) {
+            return;
+        }
+        {
+            let Ok(mut published) = self.published.lock() else { return };
+            if diags.is_empty() && !published.remove(&uri) && doc.kind.is_none() {
+                return;
+            }
+            if !diags.is_empty() {
+                published.insert(uri.clone());
+            }
+        }
+        let version = self.session().caps.diagnostic_version.then_some(doc.version);
+        self.client.publish_diagnostics(lsp_uri, diags, version).await;
+    }
+
+    /// Fetches `workspace/configuration` (section `cml-lsp`); keeps the settings on failure.
+    async fn refresh_settings(self: &Arc<Self>) {
+        let generation = self.settings_gen.fetch_add(1, Ordering::SeqCst) + 1;
+        let item = lsp::ConfigurationItem { scope_uri: None, section: Some("cml-lsp".into()) };
+        let reply = tokio::time::timeout(CLIENT_TIMEOUT, self.client.configuration(vec![item])).await;
+        let value = match reply {
+            Ok(Ok(mut values)) if !values.is_empty() => values.swap_remove(0),
+            Ok(Ok(_)) => Value::Null,
+            Ok(Err(e)) => return warn!("workspace/configuration failed, keeping settings: {e}"),
+            Err(_) => return warn!("workspace/configuration timed out, keeping settings"),
+        };
+        if value.is_null() {
+            return;
+        }
+        if self.settings_gen.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        self.apply_settings(Settings::from_json(&value));
+    }
+
+    fn apply_settings(self: &Arc<Self>, settings: Settings) {
+        self.store.set_settings(settings);
+        self.schedule(self.open_uris(None));
+    }
+
+    async fn register_watchers(&self) {
+        let watchers = ["**/dvc.{yaml,yml}", "**/params.{yaml,yml,json,toml}", "**/*.{yaml,yml,json,toml}"]
+            .iter()
+            .map(|g| lsp::FileSystemWatcher {
+                glob_pattern: lsp::GlobPattern::String(g.to_string()),
+                kind: None,
+            })
+            .collect();
+        let options = lsp::DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = lsp::Registration {
+            id: "cml-lsp-watched-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        match tokio::time::timeout(CLIENT_TIMEOUT, self.client.register_capability(vec![registration])).await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!("registering file watchers failed: {e}"),
+            Err(_) => warn!("registering file watchers timed out"),
+        }
+    }
+
+    /// Runs a request handler on a blocking thread; a panic becomes an internal error.
+    async fn request<T, F>(&self, method: &'static str, f: F) -> jsonrpc::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Ctx) -> jsonrpc::Result<T> + Send + 'static,
+    {
+        let ctx = self.ctx();
+        let res = tokio::task::spawn_blocking(move || {
+            let _span = info_span!("request", method).entered();
+            f(&ctx)
+        })
+        .await;
+        res.unwrap_or_else(|e| {
+            tracing::error!("{method} failed: {e}");
+            Err(jsonrpc::Error::internal_error())
+        })
+    }
+}
+
+/// The diagnostics loop: takes queued URIs (coalescing bursts) and publishes in order,
+/// so an older analysis never overtakes a newer one.
+async fn diagnostics_loop(inner: Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Vec<String>>) {
+    while let Some(first) = rx.recv().await {
+        let mut uris: BTreeSet<String> = first.into_iter().collect();
+        while let Ok(more) = rx.try_recv() {
+            uris.extend(more);
+        }
+        let Some(inner) = inner.upgrade() else { return };
+        for uri in uris {
+            inner.publish(uri).await;
+        }
+    }
+}
+
+fn roots_from(params: &lsp::InitializeParams) -> Vec<PathBuf> {
+    if let Some(folders) = &params.workspace_folders {
+        return folders.iter().filter_map(|f| convert::uri_to_path(&f.uri)).collect();
+    }
+    #[allow(deprecated)]
+    let root = params.root_uri.as_ref().and_then(convert::uri_to_path);
+    #[allow(deprecated)]
+    let root = root.or_else(|| params.root_path.as_ref().map(PathBuf::from));
+    root.into_iter().collect()
+}
+
+fn text_change(c: lsp::TextDocumentContentChangeEvent) -> TextChange {
+    TextChange {
+        range: c.range.map(|r| (convert::line_col(r.start), convert::line_col(r.end))),
+        text: c.text,
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: lsp::InitializeParams) -> jsonrpc::Result<lsp::InitializeResult> {
+        let _span = info_span!("initialize").entered();
+        let caps = ClientCaps::resolve(&params.capabilities);
+        let enc = caps::negotiate_encoding(&params.capabilities);
+        let _ = self.inner.session.set(Session { caps, enc });
+        self.inner.store.set_roots(roots_from(&params));
+        if let Some(options) = &params.initialization_options {
+            self.inner.store.set_settings(Settings::from_json(options));
+        }
+        if let Some(rx) = self.inner.diag_rx.lock().ok().and_then(|mut rx| rx.take()) {
+            tokio::spawn(diagnostics_loop(Arc::downgrade(&self.inner), rx));
+        }
+        Ok(lsp::InitializeResult {
+            capabilities: caps::server_capabilities(&caps, enc),
+            server_info: Some(lsp::ServerInfo {
+                name: "cml-lsp".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: lsp::InitializedParams) {
+        let caps = self.inner.session().caps;
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            if caps.watched_files_dynamic {
+                inner.register_watchers().await;
+            }
+            if caps.configuration {
+                inner.refresh_settings().await;
+            }
+        });
+    }
+
+    async fn shutdown(&self) -> jsonrpc::Result<()> {
+        self.inner.shut_down.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
+        let td = params.text_document;
+        let path = convert::uri_to_path(&td.uri);
+        let doc = self.inner.store.open(td.uri.as_str(), path, td.version, td.text);
+        let mut uris = vec![doc.uri.clone()];
+        uris.extend(self.inner.dependents_of(doc.kind));
+        self.inner.schedule(uris);
+    }
+
+    async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let changes: Vec<TextChange> = params.content_changes.into_iter().map(text_change).collect();
+        let enc = self.inner.session().enc;
+        match self.inner.store.change(uri.as_str(), params.text_document.version, &changes, enc) {
+            Ok(doc) => {
+                let mut uris = vec![doc.uri.clone()];
+                uris.extend(self.inner.dependents_of(doc.kind));
+                self.inner.schedule(uris);
+            }
+            Err(e @ ChangeError::StaleVersion { .. }) => warn!("ignoring change to {}: {e}", uri.as_str()),
+            Err(e) => warn!("ignoring change to {}: {e}", uri.as_str()),
+        }
+    }
+
+    async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let Some(doc) = self.inner.store.close(uri.as_str()) else { return };
+        let had = self.inner.published.lock().is_ok_and(|mut p| p.remove(uri.as_str()));
+        if had && !self.inner.session().caps.pull_diagnostics {
+            self.inner.client.publish_diagnostics(uri, Vec::new(), None).await;
+        }
+        self.inner.schedule(self.inner.dependents_of(doc.kind));
+    }
+
+    async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        if self.inner.session().caps.configuration {
+            let inner = self.inner.clone();
+            tokio::spawn(async move { inner.refresh_settings().await });
+        } else if !params.settings.is_null() {
+            self.inner.settings_gen.fetch_add(1, Ordering::SeqCst);
+            self.inner.apply_settings(Settings::from_json(&params.settings));
+        }
+    }
+
+    async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {
+        let paths = |fs: &[lsp::WorkspaceFolder]| -> Vec<PathBuf> {
+            fs.iter().filter_map(|f| convert::uri_to_path(&f.uri)).collect()
+        };
+        let added = paths(&params.event.added);
+        let removed = paths(&params.event.removed);
+        self.inner.store.update_roots(added, &removed);
+        self.inner.schedule(self.inner.open_uris(None));
+    }
+
+    async fn did_change_watched_files(&self, _: lsp::DidChangeWatchedFilesParams) {
+        self.inner.schedule(self.inner.open_uris(None));
+    }
+
+    async fn diagnostic(
+        &self,
+        params: lsp::DocumentDiagnosticParams,
+    ) -> jsonrpc::Result<lsp::DocumentDiagnosticReportResult> {
+        let analyze = self.inner.analyze.clone();
+        self.inner.request("diagnostic", move |ctx| handlers::pull_diagnostics(ctx, params, &analyze)).await
+    }
+
+    async fn completion(
+        &self,
+        params: lsp::CompletionParams,
+    ) -> jsonrpc::Result<Option<lsp::CompletionResponse>> {
+        self.inner.request("completion", move |ctx| handlers::completion(ctx, params)).await
+    }
+
+    async fn hover(&self, params: lsp::HoverParams) -> jsonrpc::Result<Option<lsp::Hover>> {
+        self.inner.request("hover", move |ctx| handlers::hover(ctx, params)).await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: lsp::GotoDefinitionParams,
+    ) -> jsonrpc::Result<Option<lsp::GotoDefinitionResponse>> {
+        self.inner.request("definition", move |ctx| handlers::definition(ctx, params)).await
+    }
+
+    async fn references(&self, params: lsp::ReferenceParams) -> jsonrpc::Result<Option<Vec<lsp::Location>>> {
+        self.inner.request("references", move |ctx| handlers::references(ctx, params)).await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: lsp::TextDocumentPositionParams,
+    ) -> jsonrpc::Result<Option<lsp::PrepareRenameResponse>> {
+        self.inner.request("prepareRename", move |ctx| handlers::prepare_rename(ctx, params)).await
+    }
+
+    async fn rename(&self, params: lsp::RenameParams) -> jsonrpc::Result<Option<lsp::WorkspaceEdit>> {
+        self.inner.request("rename", move |ctx| handlers::rename(ctx, params)).await
+    }
+
+    async fn code_action(
+        &self,
+        params: lsp::CodeActionParams,
+    ) -> jsonrpc::Result<Option<lsp::CodeActionResponse>> {
+        self.inner.request("codeAction", move |ctx| handlers::code_action(ctx, params)).await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: lsp::DocumentSymbolParams,
+    ) -> jsonrpc::Result<Option<lsp::DocumentSymbolResponse>> {
+        self.inner.request("documentSymbol", move |ctx| handlers::document_symbol(ctx, params)).await
+    }
+
+    async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> jsonrpc::Result<Option<Value>> {
+        let _span = info_span!("executeCommand", command = %params.command);
+        let command = commands::Command::parse(&params.command, &params.arguments)?;
+        let session = self.inner.session();
+        let ctx = commands::CommandContext {
+            snapshot: self.inner.store.snapshot(),
+            client: self.inner.client.clone(),
+            caps: session.caps,
+        };
+        commands::execute(&ctx, command).await
+    }
 }

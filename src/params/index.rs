@@ -49,8 +49,7 @@ pub fn format_of(path: &Path) -> ParamsFormat {
 
 /// The one place that calls the YAML layer's parser.
 pub fn parse_yaml(text: &str) -> crate::yaml::Yaml {
-    let _ = text;
-    crate::yaml::Yaml::default()
+    crate::yaml::parse(text)
 }
 
 fn text_hash(text: &str) -> u64 {

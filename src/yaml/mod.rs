@@ -11,8 +11,14 @@
 
 use crate::diag::Span;
 
+mod parse;
+mod query;
+mod scalar;
 mod sourcemap;
+#[cfg(test)]
+mod tests;
 
+pub use parse::{parse, Parsed, YamlParser};
 pub use sourcemap::SourceMap;
 
 /// Index of a node in [`Yaml::nodes`].
@@ -50,6 +56,11 @@ pub enum NodeKind {
         target: Option<NodeId>,
     },
     /// An absent value (`key:` with nothing after it); its span is empty, placed where the value would start.
+    ///
+    /// Placement: right after the `:` of `key:`, right after the `-` of an empty sequence
+    /// item, right after the key of `? key` without a value, right after an anchor or tag
+    /// with no content, and at the `:` for a missing key (`: value`).
+    /// An explicit `null`/`~` is a plain [`Scalar`], not `Null` (see [`Yaml::is_null`]).
     Null,
 }
 
@@ -96,9 +107,78 @@ pub struct Comment {
 
 #[derive(Clone, Debug, Default)]
 pub struct Yaml {
+    /// Nodes in pre-order: a collection comes before its children, a key before its value.
     pub nodes: Vec<Node>,
     /// Every document of the stream, in order.
     pub docs: Vec<Document>,
     pub problems: Vec<Problem>,
     pub comments: Vec<Comment>,
+    /// The parsed text (spans index into it).
+    pub source: String,
+}
+
+/// One level of the cursor's context (see [`Yaml::path_at`]), outermost first.
+///
+/// Examples (`|` is the cursor):
+/// - `jobs:\n  train:\n    runs-on: |` gives `jobs` (value), `train` (value),
+///   `runs-on` (value, `node` = the empty `Null` value).
+/// - `    run: cml runner launch --cl|` ends with `run` (value, `node` = the scalar).
+/// - `a:\n  b: 1\n  |` ends with a [`PathSeg::NewEntry`] step: a new key of `a`'s mapping.
+/// - `a:\n  ru|` ends with `a` (value, the scalar `ru`) and `maybe_key`: the word may be a
+///   key being typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathStep {
+    /// The mapping or sequence this step is inside.
+    pub container: NodeId,
+    pub seg: PathSeg,
+    /// Whether the cursor is on the entry's key or in its value (sequence items are values).
+    pub slot: Slot,
+    /// The key node (for [`Slot::Key`]) or the value node (for [`Slot::Value`]) of this
+    /// entry; `None` for [`PathSeg::NewEntry`].
+    pub node: Option<NodeId>,
+    /// The cursor is where a key of a (possibly not yet existing) mapping could be typed:
+    /// on an empty value's next line, on a new entry line, or on a lone plain word.
+    pub maybe_key: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSeg {
+    /// The entry with this (decoded) key; empty for a non-scalar or missing key.
+    Key(String),
+    /// The item at this index.
+    Index(usize),
+    /// A blank line at the mapping's indentation: a new key is being started.
+    NewEntry,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    Key,
+    Value,
+}
+
+/// Maps the problems of a parse to diagnostics with stable codes.
+pub fn diagnostics(yaml: &Yaml) -> Vec<crate::diag::Diagnostic> {
+    use crate::codes;
+    use crate::diag::{Diagnostic, Related};
+    yaml.problems
+        .iter()
+        .map(|p| match p.kind {
+            ProblemKind::Syntax => Diagnostic::error(codes::YAML_SYNTAX, p.span, p.message.clone()),
+            ProblemKind::UnknownAlias => {
+                Diagnostic::error(codes::YAML_UNKNOWN_ALIAS, p.span, p.message.clone())
+            }
+            ProblemKind::DuplicateKey => {
+                let d = Diagnostic::error(codes::YAML_DUPLICATE_KEY, p.span, p.message.clone());
+                match p.first {
+                    Some(first) => d.with_related(Related {
+                        path: None,
+                        span: first,
+                        message: "first defined here".to_string(),
+                    }),
+                    None => d,
+                }
+            }
+        })
+        .collect()
 }
