@@ -17,8 +17,10 @@ pub struct FileInput<'a> {
 
 /// All diagnostics of one file, sorted by position, suppressions and disabled codes applied.
 pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<Diagnostic> {
-    let _ = ws;
-    let diags = Vec::new();
+    let diags = match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::analyze(input, ws, settings),
+        _ => Vec::new(),
+    };
     // Suppression comments, `diagnostics.disabled` and sorting: keep this the last step.
     crate::suppress::finish(input.text, input.kind, diags, settings)
 }
@@ -30,8 +32,10 @@ pub fn completion(
     settings: &Settings,
     offset: usize,
 ) -> Vec<crate::ide::Completion> {
-    let _ = (input, ws, settings, offset);
-    Vec::new()
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::completion(input, ws, settings, offset),
+        _ => Vec::new(),
+    }
 }
 
 /// Hover at byte `offset`.
@@ -41,8 +45,10 @@ pub fn hover(
     settings: &Settings,
     offset: usize,
 ) -> Option<crate::ide::Hover> {
-    let _ = (input, ws, settings, offset);
-    None
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::hover(input, ws, settings, offset),
+        _ => None,
+    }
 }
 
 /// Go-to-definition targets at byte `offset`.
@@ -52,8 +58,10 @@ pub fn definition(
     settings: &Settings,
     offset: usize,
 ) -> Vec<crate::ide::Location> {
-    let _ = (input, ws, settings, offset);
-    Vec::new()
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::definition(input, ws, settings, offset),
+        _ => Vec::new(),
+    }
 }
 
 /// Every reference to the symbol at byte `offset` (declaration included when asked).
@@ -64,8 +72,12 @@ pub fn references(
     offset: usize,
     include_declaration: bool,
 ) -> Vec<crate::ide::Location> {
-    let _ = (input, ws, settings, offset, include_declaration);
-    Vec::new()
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => {
+            crate::params::references(input, ws, settings, offset, include_declaration)
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The span that a rename at `offset` would change, if renaming is possible there.
@@ -75,8 +87,10 @@ pub fn prepare_rename(
     settings: &Settings,
     offset: usize,
 ) -> Option<crate::diag::Span> {
-    let _ = (input, ws, settings, offset);
-    None
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::prepare_rename(input, ws, settings, offset),
+        _ => None,
+    }
 }
 
 /// Renames the symbol at `offset`; `Err` carries a message for the user.
@@ -87,8 +101,12 @@ pub fn rename(
     offset: usize,
     new_name: &str,
 ) -> Result<crate::ide::WorkspaceEdit, String> {
-    let _ = (input, ws, settings, offset, new_name);
-    Err("nothing to rename here".into())
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => {
+            crate::params::rename(input, ws, settings, offset, new_name)
+        }
+        _ => Err("nothing to rename here".into()),
+    }
 }
 
 /// Code actions for `span` beyond the diagnostics' own quick fixes (e.g. generate a workflow).
@@ -104,6 +122,8 @@ pub fn code_actions(
 
 /// The outline of a file.
 pub fn symbols(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<crate::ide::Symbol> {
-    let _ = (input, ws, settings);
-    Vec::new()
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::symbols(input, ws, settings),
+        _ => Vec::new(),
+    }
 }

@@ -665,20 +665,16 @@ impl Cx<'_> {
                             let container = vals.iter().find(|(_, (d, n))| d.tree.is_container(*n));
                             if let Some((_, (d, n))) = container {
                                 let is_map = d.tree.is_map(*n);
-                                let allowed = field.contains("foreach") || (field == "cmd" && is_map);
-                                if !allowed && depth > 0
-                                    || (!allowed && field != "foreach" && field != "matrix")
-                                {
-                                    if !allowed {
-                                        self.err(
-                                            codes::DVC_INTERP_TYPE,
-                                            span,
-                                            format!(
-                                                "cannot interpolate a {} into '{field}'",
-                                                d.tree.type_name(*n)
-                                            ),
-                                        );
-                                    }
+                                let allowed = field.contains("foreach")
+                                    || field == "matrix"
+                                    || (field == "cmd" && is_map);
+                                if !allowed {
+                                    let ty = d.tree.type_name(*n);
+                                    self.err(
+                                        codes::DVC_INTERP_TYPE,
+                                        span,
+                                        format!("cannot interpolate a {ty} into '{field}'"),
+                                    );
                                 }
                             }
                         }
@@ -700,7 +696,8 @@ impl Cx<'_> {
     }
 }
 
-type Resolved = Vec<((Option<PathBuf>, Option<String>), Val)>;
+type Hit = ((Option<PathBuf>, Option<String>), Val);
+type Resolved = Vec<Hit>;
 
 /// Resolves a key path; `Err((index of the first unresolved segment, message))`.
 fn resolve(ctx: &[Src], it: &Iter, path: &[&str]) -> Result<Resolved, (usize, String)> {
@@ -773,7 +770,7 @@ fn resolve(ctx: &[Src], it: &Iter, path: &[&str]) -> Result<Resolved, (usize, St
     }
 }
 
-fn lookup_full(ctx: &[Src], path: &[&str]) -> Result<((Option<PathBuf>, Option<String>), Val), usize> {
+fn lookup_full(ctx: &[Src], path: &[&str]) -> Result<Hit, usize> {
     let mut best = 0;
     for s in ctx.iter().rev() {
         if let (Some(sel), Some(first)) = (&s.select, path.first()) {
@@ -850,16 +847,16 @@ fn is_empty(tree: &Tree, idx: NodeIdx) -> bool {
 }
 
 fn first_interp(tree: &Tree, idx: NodeIdx) -> Option<Span> {
-    let mut found = None;
-    tree.walk(100_000, &mut |_, _, n| {
-        if found.is_none() {
-            if let Value::Scalar { text, .. } = &tree.nodes[n].value {
-                if interp::has_interp(text) {
-                    found = Some(tree.nodes[n].span);
-                }
-            }
+    fn rec(tree: &Tree, idx: NodeIdx, depth: usize) -> Option<Span> {
+        if depth > MAX_DEPTH {
+            return None;
         }
-    });
-    let _ = idx;
-    found
+        let node = tree.node(idx)?;
+        match &node.value {
+            Value::Scalar { text, .. } => interp::has_interp(text).then_some(node.span),
+            Value::List(items) => items.iter().find_map(|&c| rec(tree, c, depth + 1)),
+            Value::Map(es) => es.iter().find_map(|e| rec(tree, e.value, depth + 1)),
+        }
+    }
+    rec(tree, idx, 0)
 }

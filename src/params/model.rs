@@ -561,6 +561,29 @@ fn is_yaml_float(s: &str) -> bool {
     i == b.len() && (dot || exp) && (int_digits > 0 || !exp || frac_digits > 0)
 }
 
+impl Tree {
+    /// [`Tree::lookup_prefix`] from a given node.
+    pub fn lookup_prefix_from(&self, from: NodeIdx, segs: &[&str]) -> (usize, Option<NodeIdx>) {
+        let mut cur = from;
+        for (n, seg) in segs.iter().enumerate() {
+            match self.child(cur, seg) {
+                Some(next) => cur = next,
+                None => return (n, Some(cur)),
+            }
+        }
+        (segs.len(), Some(cur))
+    }
+
+    /// Follows `segs` from `from`.
+    pub fn lookup_from(&self, from: NodeIdx, segs: &[&str]) -> Option<NodeIdx> {
+        let mut cur = from;
+        for seg in segs {
+            cur = self.child(cur, seg)?;
+        }
+        Some(cur)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -596,28 +619,5 @@ mod tests {
             ]
         );
         assert_eq!(split_path("", 3), vec![PathSeg { text: "", span: Span::new(3, 3) }]);
-    }
-}
-
-impl Tree {
-    /// [`Tree::lookup_prefix`] from a given node.
-    pub fn lookup_prefix_from(&self, from: NodeIdx, segs: &[&str]) -> (usize, Option<NodeIdx>) {
-        let mut cur = from;
-        for (n, seg) in segs.iter().enumerate() {
-            match self.child(cur, seg) {
-                Some(next) => cur = next,
-                None => return (n, Some(cur)),
-            }
-        }
-        (segs.len(), Some(cur))
-    }
-
-    /// Follows `segs` from `from`.
-    pub fn lookup_from(&self, from: NodeIdx, segs: &[&str]) -> Option<NodeIdx> {
-        let mut cur = from;
-        for seg in segs {
-            cur = self.child(cur, seg)?;
-        }
-        Some(cur)
     }
 }
