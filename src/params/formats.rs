@@ -73,19 +73,22 @@ fn json_node(tree: &mut Tree, v: &JValue<'_>, depth: usize) -> NodeIdx {
     match v {
         JValue::Object(obj) => {
             let mut entries: Vec<Entry> = Vec::with_capacity(obj.properties.len());
+            let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
             for p in &obj.properties {
                 let (key, key_span) = match &p.name {
                     ObjectPropName::String(s) => (s.value.to_string(), r(&s.range)),
                     ObjectPropName::Word(w) => (w.value.to_string(), r(&w.range)),
                 };
                 let value = json_node(tree, &p.value, depth + 1);
-                if let Some(first) = entries.iter().find(|e| e.key == key) {
+                if let Some(&first) = seen.get(&key) {
                     tree.problems.push(Problem {
                         span: key_span,
                         message: format!("duplicate key \"{key}\""),
                         kind: ProblemKind::DuplicateKey,
-                        first: Some(first.key_span),
+                        first: Some(first),
                     });
+                } else {
+                    seen.insert(key.clone(), key_span);
                 }
                 entries.push(Entry { key, key_span, value });
             }

@@ -172,10 +172,12 @@ impl Tree {
         match self.node(idx).map(|n| &n.value) {
             Some(Value::Map(entries)) => {
                 let mut out: Vec<(String, NodeIdx)> = Vec::with_capacity(entries.len());
+                let mut pos: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
                 for e in entries {
-                    if let Some(slot) = out.iter_mut().find(|(k, _)| *k == e.key) {
-                        slot.1 = e.value;
+                    if let Some(&i) = pos.get(e.key.as_str()) {
+                        out[i].1 = e.value;
                     } else {
+                        pos.insert(&e.key, out.len());
                         out.push((e.key.clone(), e.value));
                     }
                 }
