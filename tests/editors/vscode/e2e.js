@@ -71,10 +71,22 @@ async function gotoLine(page, line) {
 async function acceptStep(page, title, expect) {
   const widget = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
   await widget.waitFor({ state: 'visible', timeout: 20000 });
+  // A quick pick gets its items just after its title: wait for the focused row, or Enter
+  // would accept nothing.
+  const list = page.locator('.quick-input-widget .quick-input-list');
+  if (await list.isVisible().catch(() => false)) {
+    await list.locator('.monaco-list-row.focused').first().waitFor({ timeout: 10000 });
+  }
   const text = await widget.innerText();
   if (expect && !expect.test(text)) throw new Error(`step "${title}" does not show ${expect}: ${text}`);
   lastInputValue = await quickInput(page).inputValue().catch(() => null);
   await page.keyboard.press('Enter');
+  // The step must go away (the next one has another title); one retry if Enter was lost.
+  const gone = () => widget.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false);
+  if (!(await gone())) {
+    await page.keyboard.press('Enter');
+    if (!(await gone())) throw new Error(`step "${title}" did not accept Enter`);
+  }
   return text;
 }
 
@@ -208,6 +220,13 @@ async function stepRunExperiment(page) {
     throw new Error('the code lens ran the experiment instead of opening the review step');
   }
   step.lens = 'opens the review step';
+  // "Preview experiment" shows the plan as Markdown to the side.
+  const previewLens = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Preview experiment' });
+  await previewLens.first().click();
+  const previewTab = page.locator('.tab', { hasText: 'preview.md' });
+  await previewTab.first().waitFor({ timeout: 20000 });
+  step.preview_tab = (await previewTab.first().innerText()).replace(/\s+/g, ' ').trim();
+  await shot(page, '3b-preview-experiment.png');
   step.ok = true;
   mark('runExperiment');
 }
