@@ -355,7 +355,7 @@ fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
         if !labels.iter().any(|(l, _)| l == "self-hosted") {
             continue;
         }
-        check_labels(Forge::GitHub, &labels, launches, &format!("Job `{name}`"), diags);
+        check_labels(Forge::GitHub, &labels, launches, &format!("job `{name}`"), diags);
         // A job on a launched runner should wait for the launching job.
         if launch_jobs.is_empty() || launch_jobs.contains(&name) {
             continue;
@@ -373,7 +373,7 @@ fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
                 codes::CML_RUNNER_JOB_WITHOUT_NEEDS,
                 yaml.node(k).span,
                 format!(
-                    "Job `{name}` runs on a runner launched by this workflow but does not `needs:` the launching job ({}); it may start before the runner exists",
+                    "job `{name}` runs on a runner launched by this workflow but does not `needs:` the launching job ({}); it may start before the runner exists",
                     launch_jobs.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", ")
                 ),
             ));
@@ -416,7 +416,7 @@ fn gitlab_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
         }
         let Some(tags) = yaml.get(job, "tags") else { continue };
         let Some(labels) = label_list(yaml, tags) else { continue };
-        check_labels(Forge::GitLab, &labels, launches, &format!("Job `{name}`"), diags);
+        check_labels(Forge::GitLab, &labels, launches, &format!("job `{name}`"), diags);
     }
 }
 
@@ -432,7 +432,7 @@ fn bitbucket_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut 
             continue;
         }
         let name = yaml.get(step, "name").and_then(|n| yaml.str_value(n)).unwrap_or("step");
-        check_labels(Forge::Bitbucket, &labels, launches, &format!("Step `{name}`"), diags);
+        check_labels(Forge::Bitbucket, &labels, launches, &format!("step `{name}`"), diags);
     }
 }
 
@@ -583,7 +583,7 @@ fn github_steps(yaml: &Yaml, root: NodeId, diags: &mut Vec<Diagnostic>) {
             diags.push(Diagnostic::warning(
                 codes::CML_GPU_CONTAINER_WITHOUT_GPUS,
                 yaml.node(yaml.resolve(image)).span,
-                format!("Job `{name}` uses the GPU image `{img}` without `options: --gpus all`, so the container sees no GPU"),
+                format!("job `{name}` uses the GPU image `{img}` without `options: --gpus all`, so the container sees no GPU"),
             ));
         }
     }

@@ -82,7 +82,7 @@ fn label_mismatch_and_needs() {
     assert_eq!(d[0].span, Span::new(at(&t, "gpu]").start, at(&t, "gpu]").start + 3));
     assert_eq!(
         d[0].message,
-        "Job `train` asks for label `gpu`, but no runner launched in this workflow registers it (labels: `cml-gpu`); the job would wait for a runner"
+        "job `train` asks for label `gpu`, but no runner launched in this workflow registers it (labels: `cml-gpu`); the job would wait for a runner"
     );
     let t = GOOD.replace("    needs: deploy-runner\n", "");
     let d = run(&t, FileKind::GithubWorkflow);
