@@ -9,6 +9,7 @@ pub mod facts;
 pub mod ide;
 pub mod shell;
 pub mod walk;
+pub mod yamledit;
 
 use crate::diag::Span;
 use crate::yaml::SourceMap;

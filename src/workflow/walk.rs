@@ -6,14 +6,14 @@
 use std::collections::HashSet;
 
 use crate::codes;
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Diagnostic, Fix, Span, TextEdit};
 use crate::ide::{Completion, Hover, Location};
 use crate::kind::FileKind;
 use crate::yaml::{NodeId, NodeKind, Scalar, ScalarStyle, Yaml};
 
 use super::cml::{analyze_shell_full, Invocation};
 use super::facts::{facts, CmdId};
-use super::{complete_shell, hover_shell, EnvVar, Forge, Quoting, ShellContext};
+use super::{complete_shell, hover_shell, yamledit, EnvVar, Forge, Quoting, ShellContext};
 
 /// One shell scalar with where it runs.
 #[derive(Clone, Debug)]
@@ -300,6 +300,7 @@ fn implicit_label(forge: Forge, l: &str) -> bool {
 }
 
 fn check_labels(
+    yaml: &Yaml,
     forge: Forge,
     wanted: &[(String, Span)],
     launches: &[Launch],
@@ -334,15 +335,61 @@ fn check_labels(
         if known {
             continue;
         }
-        diags.push(Diagnostic::warning(
+        let mut d = Diagnostic::warning(
             codes::CML_UNKNOWN_RUNNER_LABEL,
             *span,
             format!(
                 "{job_desc} asks for label `{w}`, but no runner launched in this workflow registers it (labels: {}); the job would wait for a runner",
                 registered.join(", ")
             ),
-        ));
+        );
+        d.fixes = label_fixes(yaml, w, *span, &wanted, launches);
+        diags.push(d);
     }
+}
+
+/// Quick fixes for a label the job wants but no runner registers. With exactly one launch:
+/// change the job's label to the runner's single other label (preferred when it is a near
+/// miss), or add the label to the launch's `--labels`.
+fn label_fixes(
+    yaml: &Yaml,
+    w: &str,
+    span: Span,
+    wanted: &[&(String, Span)],
+    launches: &[Launch],
+) -> Vec<Fix> {
+    let mut out = Vec::new();
+    let [l] = launches else { return out };
+    let Some(have) = &l.labels else { return out };
+    let text = yaml.source.as_str();
+    let unused: Vec<&str> =
+        have.iter().map(|(h, _)| h.as_str()).filter(|h| !wanted.iter().any(|(x, _)| x == h)).collect();
+    if let [only] = unused[..] {
+        if let Some(raw) = text.get(span.start..span.end) {
+            let q = raw.chars().next().filter(|c| *c == '"' || *c == '\'');
+            let new_text = match q {
+                Some(q) => format!("{q}{only}{q}"),
+                None => only.to_string(),
+            };
+            let close = super::cml::did_you_mean(w, std::iter::once(only)).is_some();
+            out.push(Fix {
+                title: format!("Change to `{only}`"),
+                edits: vec![TextEdit { span, new_text }],
+                preferred: close,
+            });
+        }
+    }
+    let written = l.inv.option("labels").filter(|o| !o.dynamic && have.iter().all(|(_, s)| s.is_some()));
+    if let Some(vs) = written.and_then(|o| o.value_span).filter(|vs| !vs.is_empty()) {
+        if let Some(t) = l.ctx.quoting.encode(&format!(",{w}")) {
+            out.push(Fix {
+                title: format!("Add `{w}` to the runner's `--labels`"),
+                edits: vec![TextEdit { span: Span::empty(vs.end), new_text: t }],
+                preferred: false,
+            });
+        }
+    }
+    out
 }
 
 fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec<Diagnostic>) {
@@ -355,7 +402,7 @@ fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
         if !labels.iter().any(|(l, _)| l == "self-hosted") {
             continue;
         }
-        check_labels(Forge::GitHub, &labels, launches, &format!("job `{name}`"), diags);
+        check_labels(yaml, Forge::GitHub, &labels, launches, &format!("job `{name}`"), diags);
         // A job on a launched runner should wait for the launching job.
         if launch_jobs.is_empty() || launch_jobs.contains(&name) {
             continue;
@@ -369,16 +416,35 @@ fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
             })
         });
         if fits && !needs_any(yaml, jobs, &name, &launch_jobs) {
-            diags.push(Diagnostic::warning(
+            let mut targets: Vec<&String> = launch_jobs.iter().collect();
+            targets.sort();
+            let mut d = Diagnostic::warning(
                 codes::CML_RUNNER_JOB_WITHOUT_NEEDS,
                 yaml.node(k).span,
                 format!(
                     "job `{name}` runs on a runner launched by this workflow but does not `needs:` the launching job ({}); it may start before the runner exists",
-                    launch_jobs.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", ")
+                    targets.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", ")
                 ),
-            ));
+            );
+            d.fixes = needs_fixes(yaml, job, &targets, false);
+            diags.push(d);
         }
     }
+}
+
+/// Fixes adding each of `targets` to the job's `needs:` (one fix per target).
+fn needs_fixes(yaml: &Yaml, job: NodeId, targets: &[&String], gitlab: bool) -> Vec<Fix> {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let edit = match yaml.get(job, "needs") {
+                Some(n) => yamledit::add_to_list(yaml, yaml.resolve(n), t)?,
+                None if gitlab => yamledit::prepend_to_mapping(yaml, job, &format!("needs: [{t}]"))?,
+                None => yamledit::prepend_to_mapping(yaml, job, &format!("needs: {t}"))?,
+            };
+            Some(Fix { title: format!("Add `needs: {t}`"), edits: vec![edit], preferred: targets.len() == 1 })
+        })
+        .collect()
 }
 
 fn needs_of(yaml: &Yaml, jobs: NodeId, name: &str) -> Vec<String> {
@@ -416,7 +482,7 @@ fn gitlab_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
         }
         let Some(tags) = yaml.get(job, "tags") else { continue };
         let Some(labels) = label_list(yaml, tags) else { continue };
-        check_labels(Forge::GitLab, &labels, launches, &format!("job `{name}`"), diags);
+        check_labels(yaml, Forge::GitLab, &labels, launches, &format!("job `{name}`"), diags);
     }
 }
 
@@ -432,7 +498,7 @@ fn bitbucket_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut 
             continue;
         }
         let name = yaml.get(step, "name").and_then(|n| yaml.str_value(n)).unwrap_or("step");
-        check_labels(Forge::Bitbucket, &labels, launches, &format!("step `{name}`"), diags);
+        check_labels(yaml, Forge::Bitbucket, &labels, launches, &format!("step `{name}`"), diags);
     }
 }
 
@@ -480,14 +546,21 @@ fn github_credentials(yaml: &Yaml, launches: &[Launch], diags: &mut Vec<Diagnost
                     missing.push(c.one_of[0].as_str());
                 }
                 if !missing.is_empty() && !oidc {
-                    diags.push(Diagnostic::warning(
+                    let mut d = Diagnostic::warning(
                         codes::CML_MISSING_CLOUD_CREDENTIALS,
                         l.inv.command_span,
                         format!(
                             "`--cloud={cloud}` needs {} in the step's environment (map them from secrets in `env:`)",
                             missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
                         ),
-                    ));
+                    );
+                    let lines: Vec<(String, String)> =
+                        missing.iter().map(|m| (m.to_string(), m.to_string())).collect();
+                    if let Some(fix) = env_fix(yaml, l, &lines, "Add the credentials from secrets to `env:`")
+                    {
+                        d.fixes.push(fix);
+                    }
+                    diags.push(d);
                 }
             }
         }
@@ -501,11 +574,16 @@ fn github_credentials(yaml: &Yaml, launches: &[Launch], diags: &mut Vec<Diagnost
         ]);
         let token_var = token_names.clone().find(|n| has(n));
         if !explicit && token_var.is_none() {
-            diags.push(Diagnostic::warning(
+            let mut d = Diagnostic::warning(
                 codes::CML_MISSING_TOKEN,
                 l.inv.command_span,
                 "`cml runner launch` needs a personal access token in `REPO_TOKEN` (e.g. `REPO_TOKEN: ${{ secrets.PERSONAL_ACCESS_TOKEN }}`)".to_string(),
-            ));
+            );
+            let lines = [("REPO_TOKEN".to_string(), "PERSONAL_ACCESS_TOKEN".to_string())];
+            if let Some(fix) = env_fix(yaml, l, &lines, "Add `REPO_TOKEN` from a secret to `env:`") {
+                d.fixes.push(fix);
+            }
+            diags.push(d);
         }
         if let (false, Some(var)) = (explicit, token_var) {
             if let Some(span) = github_token_value(yaml, l, var) {
@@ -517,6 +595,21 @@ fn github_credentials(yaml: &Yaml, launches: &[Launch], diags: &mut Vec<Diagnost
             }
         }
     }
+}
+
+/// A fix adding `NAME: ${{ secrets.SECRET }}` entries to the launch step's `env:` (created
+/// when the step has none).
+fn env_fix(yaml: &Yaml, l: &Launch, vars: &[(String, String)], title: &str) -> Option<Fix> {
+    let step = l.step?;
+    let lines: Vec<String> = vars.iter().map(|(n, s)| format!("{n}: ${{{{ secrets.{s} }}}}")).collect();
+    let edit = match yaml.get(step, "env") {
+        Some(e) if yaml.is_mapping(e) && yaml.resolve(e) == e => {
+            yamledit::append_to_mapping(yaml, e, &lines)?
+        }
+        Some(_) => return None,
+        None => yamledit::add_nested_mapping(yaml, step, "env", &lines)?,
+    };
+    Some(Fix { title: title.to_string(), edits: vec![edit], preferred: true })
 }
 
 /// The span of the env value of `var` when it is `secrets.GITHUB_TOKEN` / `github.token`.

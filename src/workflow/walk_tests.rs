@@ -244,3 +244,105 @@ fn never_panics_on_odd_files() {
         }
     }
 }
+
+/// `text` with the edits of `fix` applied.
+fn apply(text: &str, fix: &crate::diag::Fix) -> String {
+    let mut edits = fix.edits.clone();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    let mut out = text.to_string();
+    for e in edits {
+        out.replace_range(e.span.start..e.span.end, &e.new_text);
+    }
+    out
+}
+
+#[test]
+fn label_fixes_rename_the_job_label_or_extend_labels() {
+    let t = GOOD.replace("runs-on: [self-hosted, cml-gpu]", "runs-on: [self-hosted, cml-gpuu]");
+    let d = run(&t, FileKind::GithubWorkflow);
+    assert_eq!(codes_of(&d), [codes::CML_UNKNOWN_RUNNER_LABEL]);
+    let f = &d[0].fixes;
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].title, "Change to `cml-gpu`");
+    assert!(f[0].preferred);
+    assert_eq!(apply(&t, &f[0]), GOOD);
+    assert_eq!(f[1].title, "Add `cml-gpuu` to the runner's `--labels`");
+    assert!(!f[1].preferred);
+    assert_eq!(apply(&t, &f[1]), t.replace("--labels=cml-gpu\n", "--labels=cml-gpu,cml-gpuu\n"));
+    // A quoted label keeps its quotes; an unrelated label is not preferred.
+    let t = GOOD.replace("runs-on: [self-hosted, cml-gpu]", "runs-on: [self-hosted, \"big\"]");
+    let d = run(&t, FileKind::GithubWorkflow);
+    assert_eq!(d[0].fixes[0].edits[0].new_text, "\"cml-gpu\"");
+    assert!(!d[0].fixes[0].preferred);
+    // Two launches: ambiguous, no fix.
+    let t2 = t.replace(
+        "  train:\n",
+        "  other:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cml runner launch --labels=x\n  train:\n",
+    );
+    let d = run(&t2, FileKind::GithubWorkflow);
+    let d: Vec<_> = d.into_iter().filter(|d| d.code == codes::CML_UNKNOWN_RUNNER_LABEL).collect();
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].fixes, vec![]);
+}
+
+#[test]
+fn needs_fixes_follow_the_job_layout() {
+    let t = GOOD.replace("    needs: deploy-runner\n", "");
+    let d = run(&t, FileKind::GithubWorkflow);
+    assert_eq!(codes_of(&d), [codes::CML_RUNNER_JOB_WITHOUT_NEEDS]);
+    assert_eq!(d[0].fixes[0].title, "Add `needs: deploy-runner`");
+    assert_eq!(apply(&t, &d[0].fixes[0]), GOOD);
+    // Existing needs: scalar, flow and block lists.
+    let t = GOOD.replace("    needs: deploy-runner\n", "    needs: lint\n");
+    let d = run(&t, FileKind::GithubWorkflow);
+    assert_eq!(apply(&t, &d[0].fixes[0]), t.replace("needs: lint", "needs: [lint, deploy-runner]"));
+    let t = GOOD.replace("    needs: deploy-runner\n", "    needs: [lint]\n");
+    let d = run(&t, FileKind::GithubWorkflow);
+    assert_eq!(apply(&t, &d[0].fixes[0]), t.replace("needs: [lint]", "needs: [lint, deploy-runner]"));
+    let t = GOOD.replace("    needs: deploy-runner\n", "    needs:\n      - lint\n");
+    let d = run(&t, FileKind::GithubWorkflow);
+    assert_eq!(
+        apply(&t, &d[0].fixes[0]),
+        t.replace("      - lint\n", "      - lint\n      - deploy-runner\n")
+    );
+}
+
+#[test]
+fn credential_fixes_add_env_entries() {
+    // Into the existing step env, after its last entry.
+    let t = GOOD.replace("          AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}\n", "");
+    let d = run(&t, FileKind::GithubWorkflow);
+    assert_eq!(d[0].fixes[0].title, "Add the credentials from secrets to `env:`");
+    assert_eq!(
+        apply(&t, &d[0].fixes[0]),
+        t.replace(
+            "AWS_ACCESS_KEY_ID }}\n",
+            "AWS_ACCESS_KEY_ID }}\n          AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}\n"
+        )
+    );
+    // A new `env:` when the step has none, with 4-space indentation, CRLF and no final newline.
+    let t = "jobs:\r\n    deploy:\r\n        runs-on: ubuntu-latest\r\n        steps:\r\n            - uses: iterative/setup-cml@v2\r\n            - name: launch\r\n              run: |\r\n                  cml runner launch --cloud=aws --labels=x";
+    let d = run(t, FileKind::GithubWorkflow);
+    assert_eq!(codes_of(&d), [codes::CML_MISSING_CLOUD_CREDENTIALS, codes::CML_MISSING_TOKEN]);
+    assert_eq!(
+        apply(t, &d[0].fixes[0]),
+        format!("{t}\r\n              env:\r\n                  AWS_ACCESS_KEY_ID: ${{{{ secrets.AWS_ACCESS_KEY_ID }}}}\r\n                  AWS_SECRET_ACCESS_KEY: ${{{{ secrets.AWS_SECRET_ACCESS_KEY }}}}")
+    );
+    assert_eq!(
+        apply(t, &d[1].fixes[0]),
+        format!("{t}\r\n              env:\r\n                  REPO_TOKEN: ${{{{ secrets.PERSONAL_ACCESS_TOKEN }}}}")
+    );
+    // A `- run:` step followed by another step: the env goes right after the run block.
+    let t = "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: iterative/setup-cml@v2\n      - run: |\n          cml runner launch --labels=x\n\n      - run: echo\n";
+    let d = run(t, FileKind::GithubWorkflow);
+    assert_eq!(codes_of(&d), [codes::CML_MISSING_TOKEN]);
+    let fixed = apply(t, &d[0].fixes[0]);
+    assert_eq!(
+        fixed,
+        t.replace(
+            "--labels=x\n",
+            "--labels=x\n        env:\n          REPO_TOKEN: ${{ secrets.PERSONAL_ACCESS_TOKEN }}\n"
+        )
+    );
+    assert_eq!(run(&fixed, FileKind::GithubWorkflow), vec![]);
+}
