@@ -4,6 +4,7 @@
 //! The entry points take the decoded text of one YAML scalar plus its [`SourceMap`], and
 //! return spans in source coordinates.
 
+pub mod checks;
 pub mod cml;
 pub mod facts;
 pub mod ide;

@@ -11,6 +11,7 @@ use crate::ide::{Completion, Hover, Location};
 use crate::kind::FileKind;
 use crate::yaml::{NodeId, NodeKind, Scalar, ScalarStyle, Yaml};
 
+use super::checks;
 use super::cml::{analyze_shell_full, Invocation};
 use super::facts::{facts, CmdId};
 use super::{complete_shell, hover_shell, yamledit, EnvVar, Forge, Quoting, ShellContext};
@@ -210,16 +211,16 @@ fn bitbucket_steps(yaml: &Yaml, n: NodeId, out: &mut Vec<NodeId>, depth: usize) 
 }
 
 /// A launch found in the workflow.
-struct Launch {
-    job: Option<NodeId>,
-    job_name: String,
-    step: Option<NodeId>,
-    inv: Invocation,
+pub(super) struct Launch {
+    pub(super) job: Option<NodeId>,
+    pub(super) job_name: String,
+    pub(super) step: Option<NodeId>,
+    pub(super) inv: Invocation,
     /// `None` when dynamic.
-    labels: Option<Vec<(String, Option<Span>)>>,
-    ctx: ShellContext,
+    pub(super) labels: Option<Vec<(String, Option<Span>)>>,
+    pub(super) ctx: ShellContext,
     /// Env names assigned in the script before the launch.
-    script_env: Vec<String>,
+    pub(super) script_env: Vec<String>,
 }
 
 /// All diagnostics of a workflow file from the CML rules.
@@ -227,12 +228,16 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
     let _ = text;
     let mut diags = Vec::new();
     let mut launches = Vec::new();
-    for site in shell_sites(yaml, kind) {
+    let mut uses = Vec::new();
+    let sites = shell_sites(yaml, kind);
+    for (si, site) in sites.iter().enumerate() {
         let Some(s) = yaml.scalar(site.node) else { continue };
         let r = analyze_shell_full(&s.value, &s.map, &site.ctx);
         diags.extend(r.diagnostics);
         let exported: Vec<String> = r.exports.iter().map(|(n, _, _)| n.clone()).collect();
+        let export_spans: Vec<(String, Span)> = r.exports.iter().map(|(n, _, sp)| (n.clone(), *sp)).collect();
         for inv in r.invocations {
+            uses.push(checks::Use { site: si, inv: inv.clone(), exports: export_spans.clone() });
             if inv.command == Some(CmdId::RunnerLaunch) {
                 let mut ctx = site.ctx.clone();
                 ctx.env
@@ -257,18 +262,23 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
                 github_credentials(yaml, &launches, &mut diags);
                 github_steps(yaml, root, &mut diags);
             }
-            FileKind::GitlabCi => gitlab_labels(yaml, root, &launches, &mut diags),
+            FileKind::GitlabCi => {
+                gitlab_labels(yaml, root, &launches, &mut diags);
+                checks::gitlab_stages(yaml, root, &launches, &mut diags);
+            }
             FileKind::Bitbucket => bitbucket_labels(yaml, root, &launches, &mut diags),
-            FileKind::GithubAction => {}
             _ => {}
         }
+        checks::installed(yaml, root, kind, &sites, &uses, &launches, &mut diags);
+        checks::env_vars(yaml, root, kind, &sites, &uses, &mut diags);
+        checks::empty_credentials(yaml, root, kind, &sites, &uses, &mut diags);
     }
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     diags
 }
 
 /// Labels of a `runs-on`/`tags` value: `None` when dynamic or not a list/string.
-fn label_list(yaml: &Yaml, v: NodeId) -> Option<Vec<(String, Span)>> {
+pub(super) fn label_list(yaml: &Yaml, v: NodeId) -> Option<Vec<(String, Span)>> {
     let v = yaml.resolve(v);
     let one = |n: NodeId| -> Option<(String, Span)> {
         let s = yaml.str_value(n)?;
@@ -288,7 +298,7 @@ fn label_list(yaml: &Yaml, v: NodeId) -> Option<Vec<(String, Span)>> {
 }
 
 /// Labels GitHub (or Bitbucket) adds to every self-hosted runner.
-fn implicit_label(forge: Forge, l: &str) -> bool {
+pub(super) fn implicit_label(forge: Forge, l: &str) -> bool {
     let lower = l.to_ascii_lowercase();
     match forge {
         Forge::GitHub => {
