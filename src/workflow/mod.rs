@@ -117,6 +117,8 @@ pub(crate) fn map_verbatim(map: &SourceMap, s: usize, e: usize) -> bool {
 }
 
 #[cfg(test)]
+mod completion_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod walk_tests;

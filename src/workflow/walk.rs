@@ -696,12 +696,25 @@ fn github_steps(yaml: &Yaml, root: NodeId, diags: &mut Vec<Diagnostic>) {
 pub fn complete_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<Completion> {
     for site in shell_sites(yaml, kind) {
         let n = yaml.node(site.node);
-        if !n.span.touches(offset) {
+        let Some(s) = yaml.scalar(site.node) else { continue };
+        if n.span.touches(offset) {
+            if let Some(dec) = decoded_offset(s, offset) {
+                return complete_shell(&s.value, &s.map, dec, &site.ctx);
+            }
             continue;
         }
-        let Some(s) = yaml.scalar(site.node) else { continue };
-        if let Some(dec) = decoded_offset(s, offset) {
-            return complete_shell(&s.value, &s.map, dec, &site.ctx);
+        // `- cml |`: a plain scalar does not own the blanks typed after it, but the
+        // cursor there continues its command.
+        let gap = yaml.source.get(n.span.end..offset).unwrap_or("");
+        if s.style == ScalarStyle::Plain
+            && offset > n.span.end
+            && !s.value.is_empty()
+            && gap.bytes().all(|b| b == b' ' || b == b'\t')
+        {
+            let mut map = s.map.clone();
+            map.push_verbatim(n.span.end, gap.len());
+            let text = format!("{}{gap}", s.value);
+            return complete_shell(&text, &map, text.len(), &site.ctx);
         }
     }
     Vec::new()
