@@ -68,6 +68,21 @@ fn root(yaml: &Yaml) -> Option<NodeId> {
 
 /// Every shell scalar of the file.
 pub fn shell_sites(yaml: &Yaml, kind: FileKind) -> Vec<ShellSite> {
+    sites_where(yaml, kind, &|_| true)
+}
+
+/// The shell scalars of the job (or step) at `offset`: what completion and hover need,
+/// without walking the rest of the file.
+pub fn shell_sites_at(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<ShellSite> {
+    let src = yaml.source.as_str();
+    sites_where(yaml, kind, &|span: Span| {
+        span.start <= offset
+            && (offset <= span.end || src.get(span.end..offset).is_some_and(|g| !g.contains('\n')))
+    })
+}
+
+/// The shell scalars of jobs/steps whose span passes `keep`.
+fn sites_where(yaml: &Yaml, kind: FileKind, keep: &dyn Fn(Span) -> bool) -> Vec<ShellSite> {
     let mut out = Vec::new();
     let Some(root) = root(yaml) else { return out };
     let forge = forge_of(kind);
@@ -97,6 +112,9 @@ pub fn shell_sites(yaml: &Yaml, kind: FileKind) -> Vec<ShellSite> {
                         yaml.entries(j)
                             .into_iter()
                             .filter_map(|(k, v)| {
+                                if !keep(yaml.node(yaml.resolve(v)).span) {
+                                    return None;
+                                }
                                 let steps = yaml.get(v, "steps")?;
                                 Some((yaml.key_str(k).unwrap_or("").to_string(), steps, Some(v)))
                             })
@@ -131,8 +149,9 @@ pub fn shell_sites(yaml: &Yaml, kind: FileKind) -> Vec<ShellSite> {
                 }
                 jobs.push((name.to_string(), v));
             }
+            jobs.retain(|&(_, j)| keep(yaml.node(yaml.resolve(j)).span));
             for key in ["before_script", "after_script"] {
-                if let Some(v) = yaml.get(root, key) {
+                if let Some(v) = yaml.get(root, key).filter(|&v| keep(yaml.node(yaml.resolve(v)).span)) {
                     gitlab_script(yaml, v, &mut |n| push(&mut out, n, None, key, None, global_env.clone()));
                 }
             }
@@ -153,7 +172,7 @@ pub fn shell_sites(yaml: &Yaml, kind: FileKind) -> Vec<ShellSite> {
             if let Some(p) = yaml.get(root, "pipelines") {
                 bitbucket_steps(yaml, p, &mut steps, 0);
             }
-            for step in steps {
+            for step in steps.into_iter().filter(|&st| keep(yaml.node(st).span)) {
                 let name = yaml.get(step, "name").and_then(|n| yaml.str_value(n)).unwrap_or("").to_string();
                 for key in ["script", "after-script"] {
                     if let Some(s) = yaml.get(step, key) {
@@ -694,7 +713,7 @@ fn github_steps(yaml: &Yaml, root: NodeId, diags: &mut Vec<Diagnostic>) {
 
 /// Completion inside a workflow file at byte `offset` (shell text of `run:`/`script:`).
 pub fn complete_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<Completion> {
-    for site in shell_sites(yaml, kind) {
+    for site in shell_sites_at(yaml, kind, offset) {
         let n = yaml.node(site.node);
         let Some(s) = yaml.scalar(site.node) else { continue };
         if n.span.touches(offset) {
@@ -722,7 +741,7 @@ pub fn complete_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<Comp
 
 /// Hover inside a workflow file at byte `offset`.
 pub fn hover_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Option<Hover> {
-    for site in shell_sites(yaml, kind) {
+    for site in shell_sites_at(yaml, kind, offset) {
         if !yaml.node(site.node).span.touches(offset) {
             continue;
         }
