@@ -71,6 +71,10 @@ codes! {
     CML_MISSING_TOKEN = "cml-missing-token", Warning, "The step launching a runner has no forge token (`REPO_TOKEN`).";
     CML_RUNNER_GITHUB_TOKEN = "cml-runner-github-token", Warning, "`cml runner launch` given `secrets.GITHUB_TOKEN`, which cannot register runners.";
     CML_SETUP_CML_UNKNOWN_INPUT = "cml-setup-cml-unknown-input", Warning, "A `with:` input that this major version of `iterative/setup-cml` does not have.";
+    CML_NOT_INSTALLED = "cml-not-installed", Warning, "A job runs `cml` without installing it (`setup-cml`, a CML image, or `npm install -g @dvcorg/cml`).";
+    CML_UNKNOWN_ENV_VAR = "cml-unknown-env-var", Error, "A `CML_<PREFIX>_*` variable the command has no option for (strict mode rejects it).";
+    CML_IGNORED_ENV_VAR = "cml-ignored-env-var", Warning, "A variable CML ignores (`RUNNER_NAME`; use `CML_RUNNER_NAME`).";
+    CML_EMPTY_CREDENTIAL = "cml-empty-credential", Warning, "A cloud credential variable set to an empty value where `cml runner launch` runs.";
     CML_GPU_CONTAINER_WITHOUT_GPUS = "cml-gpu-container-without-gpus", Warning, "A `-gpu` CML container image without `options: --gpus all`.";
 }
 

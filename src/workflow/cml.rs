@@ -366,7 +366,7 @@ impl<'a> Analyzer<'a> {
                     Severity::Error,
                     (s, e),
                     format!(
-                        "Malformed expression `{}`: write `${{{{ expr }}}}` for a CI expression or `${{NAME}}` for a shell variable",
+                        "malformed expression `{}`: write `${{{{ expr }}}}` for a CI expression or `${{NAME}}` for a shell variable",
                         expr_text(a, s, e)
                     ),
                 );
@@ -457,7 +457,7 @@ impl<'a> Analyzer<'a> {
                 Some(s) => {
                     let best = did_you_mean(&s.text, top.subcommands.iter().map(|(n, _)| *n));
                     let msg = format!(
-                        "Unknown subcommand `{}` of `cml {}`; expected {}",
+                        "unknown subcommand `{}` of `cml {}`; expected {}",
                         s.text,
                         top.name,
                         expected.join(" or ")
@@ -492,7 +492,7 @@ impl<'a> Analyzer<'a> {
                         codes::CML_UNKNOWN_COMMAND,
                         Severity::Error,
                         word.range(),
-                        format!("Unknown command `cml {name}`; did you mean `cml {best}`?"),
+                        format!("unknown command `cml {name}`; did you mean `cml {best}`?"),
                     )
                     .clone();
                 let fix =
@@ -663,8 +663,8 @@ impl<'a> Analyzer<'a> {
         let names: Vec<&str> = candidates.flat_map(|o| std::iter::once(o.name.as_str())).collect();
         let best = if dashes == 2 { did_you_mean(name, names.iter().copied()) } else { None };
         let msg = match best {
-            Some(b) => format!("Unknown option `{dash}{name}` for `cml {path}`; did you mean `--{b}`?"),
-            None => format!("Unknown option `{dash}{name}` for `cml {path}`"),
+            Some(b) => format!("unknown option `{dash}{name}` for `cml {path}`; did you mean `--{b}`?"),
+            None => format!("unknown option `{dash}{name}` for `cml {path}`"),
         };
         let d = self
             .push(codes::CML_UNKNOWN_OPTION, Severity::Error, name_r_with_dashes(w, dashes, name_r), msg)
@@ -764,7 +764,7 @@ impl<'a> Analyzer<'a> {
                     codes::CML_INVALID_CHOICE,
                     Severity::Error,
                     r,
-                    format!("Invalid value `{v}` for `--{}`; choose one of {}", spec.name, list.join(", ")),
+                    format!("invalid value `{v}` for `--{}`; choose one of {}", spec.name, list.join(", ")),
                 )
                 .clone();
             let fix = best.and_then(|b| {
@@ -866,7 +866,7 @@ impl<'a> Analyzer<'a> {
                     self.diags.push(Diagnostic::error(
                         codes::CML_UNEXPECTED_ARGUMENT,
                         *span,
-                        format!("Unexpected argument `{text}`: `cml {}` rejects extra arguments", id.path()),
+                        format!("unexpected argument `{text}`: `cml {}` rejects extra arguments", id.path()),
                     ));
                 }
             }
@@ -892,8 +892,10 @@ impl<'a> Analyzer<'a> {
             self.attach(d, fix);
         }
         let cloud = inv.cloud(self.ctx);
+        // Only a literal, valid vendor drives the vendor-dependent checks: an invalid value
+        // is reported once (`cml-invalid-choice`) and a dynamic one is unknown.
         let vendor: Option<&str> = match &cloud {
-            Some(Some(v)) => Some(v.as_str()),
+            Some(Some(v)) => valid_vendor(v),
             _ => None,
         };
         let spot = inv.option("cloud-spot").is_some_and(|o| !o.negated)
@@ -950,7 +952,7 @@ impl<'a> Analyzer<'a> {
                         self.diags.push(Diagnostic::error(
                             codes::CML_OPTION_UNSUPPORTED_CLOUD,
                             r,
-                            "Google Cloud preemptible instances have no bidding price: `--cloud-spot-price` must stay -1 with `--cloud=gcp`".to_string(),
+                            "`--cloud-spot-price` must stay -1 with `--cloud=gcp`: Google Cloud preemptible instances have no bidding price".to_string(),
                         ));
                     }
                 }
@@ -1015,9 +1017,9 @@ impl<'a> Analyzer<'a> {
                 text.get(w.start..w.end).is_some_and(|raw| raw.ends_with("\\ ") || raw.ends_with("\\\t"))
             });
             let msg = if escaped_space {
-                "This line runs as a separate command: the `\\` on the line before is followed by a space, so it escapes the space instead of the line break".to_string()
+                "this line runs as a separate command: the `\\` on the line before is followed by a space, so it escapes the space instead of the line break".to_string()
             } else {
-                "This line runs as a separate command, so `cml` never sees these options: the line before does not end with `\\`".to_string()
+                "this line runs as a separate command, so `cml` never sees these options: the line before does not end with `\\`".to_string()
             };
             let mut diag = Diagnostic::error(codes::CML_DROPPED_CONTINUATION, src_span(self.map, r), msg);
             let edit = if escaped_space {
@@ -1256,6 +1258,18 @@ fn choice_fix<'c>(v: &str, choices: impl Iterator<Item = &'c str> + Clone) -> Op
         }
     }
     did_you_mean(&lower, choices)
+}
+
+/// `v` when it is one of `--cloud`'s choices.
+pub fn valid_vendor(v: &str) -> Option<&str> {
+    let f = facts();
+    let ok = f
+        .command(CmdId::RunnerLaunch)
+        .options
+        .iter()
+        .find(|o| o.name == "cloud")
+        .is_some_and(|o| o.choices.iter().any(|c| c == v));
+    ok.then_some(v)
 }
 
 /// What shape a native region name has.

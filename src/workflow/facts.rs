@@ -79,8 +79,8 @@ impl OptSpec {
     pub fn matches(&self, name: &str) -> bool {
         self.name == name
             || self.aliases.iter().any(|a| a == name)
-            || camel(&self.name) == name
-            || self.aliases.iter().any(|a| camel(a) == name)
+            || camel_eq(&self.name, name)
+            || self.aliases.iter().any(|a| camel_eq(a, name))
     }
 
     /// Short (one letter) aliases, used after a single dash.
@@ -91,6 +91,29 @@ impl OptSpec {
     pub fn repeatable(&self) -> bool {
         self.ty == OptType::Array
     }
+}
+
+/// `camel(kebab) == candidate`, without allocating.
+pub fn camel_eq(kebab: &str, candidate: &str) -> bool {
+    let mut want = candidate.chars();
+    let mut up = false;
+    for c in kebab.chars() {
+        if c == '-' {
+            up = true;
+            continue;
+        }
+        if up {
+            up = false;
+            for x in c.to_uppercase() {
+                if want.next() != Some(x) {
+                    return false;
+                }
+            }
+        } else if want.next() != Some(c) {
+            return false;
+        }
+    }
+    want.next().is_none()
 }
 
 /// `cloud-hdd-size` -> `cloudHddSize` (yargs accepts both spellings).
@@ -779,6 +802,18 @@ impl Facts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn camel_eq_agrees_with_camel() {
+        for (k, c) in
+            [("cloud-hdd-size", "cloudHddSize"), ("labels", "labels"), ("a-", "a"), ("", ""), ("x-y", "xy")]
+        {
+            assert_eq!(camel_eq(k, c), camel(k) == c, "{k} {c}");
+        }
+        assert!(camel_eq("cloud-hdd-size", "cloudHddSize"));
+        assert!(!camel_eq("cloud-hdd-size", "cloudHddSiz"));
+        assert!(!camel_eq("cloud", "cloudX"));
+    }
 
     #[test]
     fn loads_runner_options_from_facts() {

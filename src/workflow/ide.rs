@@ -110,7 +110,7 @@ pub fn complete_shell(text: &str, map: &SourceMap, offset: usize, ctx: &ShellCon
         return Vec::new();
     }
     let args = &w[first_arg..at.before];
-    let vendor = vendor_of(w, first_arg, id, ctx);
+    let vendor = valid_vendor_of(w, first_arg, id, ctx);
     // `--opt=value`
     if cur_text.starts_with("--") {
         if let (Some(eq), Some(i)) = (cur_text.find('='), at.cur) {
@@ -166,6 +166,11 @@ fn vendor_of(w: &[Word], first_arg: usize, id: CmdId, ctx: &ShellContext) -> Opt
         }
     }
     ctx.env_var("CML_RUNNER_CLOUD").and_then(|e| e.value.clone())
+}
+
+/// The vendor for value completion: only a valid `--cloud` value narrows the lists.
+fn valid_vendor_of(w: &[Word], first_arg: usize, id: CmdId, ctx: &ShellContext) -> Option<String> {
+    vendor_of(w, first_arg, id, ctx).filter(|v| super::cml::valid_vendor(v).is_some())
 }
 
 fn option_detail(spec: &OptSpec) -> String {

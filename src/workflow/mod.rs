@@ -4,11 +4,13 @@
 //! The entry points take the decoded text of one YAML scalar plus its [`SourceMap`], and
 //! return spans in source coordinates.
 
+pub mod checks;
 pub mod cml;
 pub mod facts;
 pub mod ide;
 pub mod shell;
 pub mod walk;
+pub mod yamledit;
 
 use crate::diag::Span;
 use crate::yaml::SourceMap;
@@ -114,6 +116,8 @@ pub(crate) fn map_verbatim(map: &SourceMap, s: usize, e: usize) -> bool {
     (s..e).all(|i| map.to_source(i) == base + (i - s)) && (e == s || map.to_source_end(e) == base + (e - s))
 }
 
+#[cfg(test)]
+mod completion_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -83,14 +83,14 @@ fn unknown_option_with_did_you_mean_fix() {
     assert_eq!(d.span, at(t, "--idle-timout"));
     assert_eq!(
         d.message,
-        "Unknown option `--idle-timout` for `cml runner launch`; did you mean `--idle-timeout`?"
+        "unknown option `--idle-timout` for `cml runner launch`; did you mean `--idle-timeout`?"
     );
     assert_eq!(d.fixes[0].title, "Change to `--idle-timeout`");
     assert_eq!(*edit(&d), TextEdit { span: at(t, "idle-timout"), new_text: "idle-timeout".into() });
 
     let t = "cml comment create r.md --frobnicate";
     let d = one(t);
-    assert_eq!(d.message, "Unknown option `--frobnicate` for `cml comment create`");
+    assert_eq!(d.message, "unknown option `--frobnicate` for `cml comment create`");
     assert!(d.fixes.is_empty());
 
     let t = "cml tensorboard connect -x";
@@ -152,7 +152,7 @@ fn invalid_choice_with_fix() {
     assert_eq!(d.span, at(t, "aws2"));
     assert_eq!(
         d.message,
-        "Invalid value `aws2` for `--cloud`; choose one of `aws`, `azure`, `gcp`, `kubernetes`"
+        "invalid value `aws2` for `--cloud`; choose one of `aws`, `azure`, `gcp`, `kubernetes`"
     );
     assert_eq!(*edit(&d), TextEdit { span: at(t, "aws2"), new_text: "aws".into() });
     let t = "cml runner launch --cloud k8s";
@@ -376,14 +376,14 @@ fn unknown_commands_and_subcommands() {
     let d = one(t);
     assert_eq!(d.code, codes::CML_UNKNOWN_COMMAND);
     assert_eq!(d.span, at(t, "craete"));
-    assert_eq!(d.message, "Unknown subcommand `craete` of `cml comment`; expected `create` or `update`");
+    assert_eq!(d.message, "unknown subcommand `craete` of `cml comment`; expected `create` or `update`");
     assert_eq!(edit(&d).new_text, "create");
     let t = "cml comment";
     assert_eq!(one(t).message, "`cml comment` needs a subcommand: `create` or `update`");
     let t = "cml runer launch";
     let d = one(t);
     assert_eq!(d.severity, Severity::Error);
-    assert_eq!(d.message, "Unknown command `cml runer`; did you mean `cml runner`?");
+    assert_eq!(d.message, "unknown command `cml runer`; did you mean `cml runner`?");
     let t = "cml frobnicate";
     let d = one(t);
     assert_eq!(d.severity, Severity::Warning);
@@ -430,7 +430,7 @@ fn malformed_expressions() {
     assert_eq!(d.span, at(t, "${{ github.run_id }"));
     assert_eq!(
         d.message,
-        "Malformed expression `${{ github.run_id }`: write `${{ expr }}` for a CI expression or `${NAME}` for a shell variable"
+        "malformed expression `${{ github.run_id }`: write `${{ expr }}` for a CI expression or `${NAME}` for a shell variable"
     );
 }
 
@@ -647,4 +647,33 @@ fn every_cml_code_is_registered() {
         assert!(crate::codes::info(c.code).is_some());
     }
     assert!(crate::codes::ALL.iter().filter(|c| c.code.starts_with("cml-")).count() >= 26);
+}
+
+#[test]
+fn an_invalid_or_dynamic_cloud_skips_vendor_checks() {
+    // Only the invalid `--cloud` is reported: no machine-type, region, vendor-option or
+    // spot-price findings that assume a vendor.
+    let t = "cml runner launch --cloud=aws2 --cloud-type=m+t4 --cloud-gpu=k80 --cloud-region=eastus \
+             --cloud-aws-subnet=s --cloud-spot --cloud-spot-price=1 --cloud-permission-set=x";
+    let d = run(t);
+    assert_eq!(codes_of(&d), [codes::CML_INVALID_CHOICE]);
+    assert_eq!(d[0].span, at(t, "aws2"));
+    assert_eq!(
+        d[0].message,
+        "invalid value `aws2` for `--cloud`; choose one of `aws`, `azure`, `gcp`, `kubernetes`"
+    );
+    // Not "without --cloud" either: a cloud is given.
+    let t = "cml runner launch --cloud=$CLOUD --cloud-type=l+t4 --cloud-region=us-west1 --cloud-spot --cloud-spot-price=1";
+    assert_eq!(run(t), vec![]);
+    let t = "cml runner launch --cloud=k8s --cloud-type=m+t4";
+    assert_eq!(codes_of(&run(t)), [codes::CML_INVALID_CHOICE]);
+    // The same through the environment.
+    let mut c = ctx();
+    c.env.push(EnvVar { name: "CML_RUNNER_CLOUD".into(), value: Some("gce".into()) });
+    assert_eq!(run_ctx("cml runner launch --cloud-type=l+t4 --cloud-region=us-west1", &c), vec![]);
+    // Completion does not narrow by an invalid vendor either.
+    let t = "cml runner launch --cloud=aws2 --cloud-type=";
+    let c = complete(t);
+    assert!(labels(&c).contains(&"m+t4"), "{:?}", labels(&c));
+    assert!(!labels(&c).contains(&"m5.2xlarge"), "{:?}", labels(&c));
 }

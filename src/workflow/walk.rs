@@ -6,14 +6,15 @@
 use std::collections::HashSet;
 
 use crate::codes;
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Diagnostic, Fix, Span, TextEdit};
 use crate::ide::{Completion, Hover, Location};
 use crate::kind::FileKind;
 use crate::yaml::{NodeId, NodeKind, Scalar, ScalarStyle, Yaml};
 
+use super::checks;
 use super::cml::{analyze_shell_full, Invocation};
 use super::facts::{facts, CmdId};
-use super::{complete_shell, hover_shell, EnvVar, Forge, Quoting, ShellContext};
+use super::{complete_shell, hover_shell, yamledit, EnvVar, Forge, Quoting, ShellContext};
 
 /// One shell scalar with where it runs.
 #[derive(Clone, Debug)]
@@ -67,6 +68,21 @@ fn root(yaml: &Yaml) -> Option<NodeId> {
 
 /// Every shell scalar of the file.
 pub fn shell_sites(yaml: &Yaml, kind: FileKind) -> Vec<ShellSite> {
+    sites_where(yaml, kind, &|_| true)
+}
+
+/// The shell scalars of the job (or step) at `offset`: what completion and hover need,
+/// without walking the rest of the file.
+pub fn shell_sites_at(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<ShellSite> {
+    let src = yaml.source.as_str();
+    sites_where(yaml, kind, &|span: Span| {
+        span.start <= offset
+            && (offset <= span.end || src.get(span.end..offset).is_some_and(|g| !g.contains('\n')))
+    })
+}
+
+/// The shell scalars of jobs/steps whose span passes `keep`.
+fn sites_where(yaml: &Yaml, kind: FileKind, keep: &dyn Fn(Span) -> bool) -> Vec<ShellSite> {
     let mut out = Vec::new();
     let Some(root) = root(yaml) else { return out };
     let forge = forge_of(kind);
@@ -96,6 +112,9 @@ pub fn shell_sites(yaml: &Yaml, kind: FileKind) -> Vec<ShellSite> {
                         yaml.entries(j)
                             .into_iter()
                             .filter_map(|(k, v)| {
+                                if !keep(yaml.node(yaml.resolve(v)).span) {
+                                    return None;
+                                }
                                 let steps = yaml.get(v, "steps")?;
                                 Some((yaml.key_str(k).unwrap_or("").to_string(), steps, Some(v)))
                             })
@@ -130,8 +149,9 @@ pub fn shell_sites(yaml: &Yaml, kind: FileKind) -> Vec<ShellSite> {
                 }
                 jobs.push((name.to_string(), v));
             }
+            jobs.retain(|&(_, j)| keep(yaml.node(yaml.resolve(j)).span));
             for key in ["before_script", "after_script"] {
-                if let Some(v) = yaml.get(root, key) {
+                if let Some(v) = yaml.get(root, key).filter(|&v| keep(yaml.node(yaml.resolve(v)).span)) {
                     gitlab_script(yaml, v, &mut |n| push(&mut out, n, None, key, None, global_env.clone()));
                 }
             }
@@ -152,7 +172,7 @@ pub fn shell_sites(yaml: &Yaml, kind: FileKind) -> Vec<ShellSite> {
             if let Some(p) = yaml.get(root, "pipelines") {
                 bitbucket_steps(yaml, p, &mut steps, 0);
             }
-            for step in steps {
+            for step in steps.into_iter().filter(|&st| keep(yaml.node(st).span)) {
                 let name = yaml.get(step, "name").and_then(|n| yaml.str_value(n)).unwrap_or("").to_string();
                 for key in ["script", "after-script"] {
                     if let Some(s) = yaml.get(step, key) {
@@ -210,16 +230,16 @@ fn bitbucket_steps(yaml: &Yaml, n: NodeId, out: &mut Vec<NodeId>, depth: usize) 
 }
 
 /// A launch found in the workflow.
-struct Launch {
-    job: Option<NodeId>,
-    job_name: String,
-    step: Option<NodeId>,
-    inv: Invocation,
+pub(super) struct Launch {
+    pub(super) job: Option<NodeId>,
+    pub(super) job_name: String,
+    pub(super) step: Option<NodeId>,
+    pub(super) inv: Invocation,
     /// `None` when dynamic.
-    labels: Option<Vec<(String, Option<Span>)>>,
-    ctx: ShellContext,
+    pub(super) labels: Option<Vec<(String, Option<Span>)>>,
+    pub(super) ctx: ShellContext,
     /// Env names assigned in the script before the launch.
-    script_env: Vec<String>,
+    pub(super) script_env: Vec<String>,
 }
 
 /// All diagnostics of a workflow file from the CML rules.
@@ -227,12 +247,16 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
     let _ = text;
     let mut diags = Vec::new();
     let mut launches = Vec::new();
-    for site in shell_sites(yaml, kind) {
+    let mut uses = Vec::new();
+    let sites = shell_sites(yaml, kind);
+    for (si, site) in sites.iter().enumerate() {
         let Some(s) = yaml.scalar(site.node) else { continue };
         let r = analyze_shell_full(&s.value, &s.map, &site.ctx);
         diags.extend(r.diagnostics);
         let exported: Vec<String> = r.exports.iter().map(|(n, _, _)| n.clone()).collect();
+        let export_spans: Vec<(String, Span)> = r.exports.iter().map(|(n, _, sp)| (n.clone(), *sp)).collect();
         for inv in r.invocations {
+            uses.push(checks::Use { site: si, inv: inv.clone(), exports: export_spans.clone() });
             if inv.command == Some(CmdId::RunnerLaunch) {
                 let mut ctx = site.ctx.clone();
                 ctx.env
@@ -257,18 +281,23 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
                 github_credentials(yaml, &launches, &mut diags);
                 github_steps(yaml, root, &mut diags);
             }
-            FileKind::GitlabCi => gitlab_labels(yaml, root, &launches, &mut diags),
+            FileKind::GitlabCi => {
+                gitlab_labels(yaml, root, &launches, &mut diags);
+                checks::gitlab_stages(yaml, root, &launches, &mut diags);
+            }
             FileKind::Bitbucket => bitbucket_labels(yaml, root, &launches, &mut diags),
-            FileKind::GithubAction => {}
             _ => {}
         }
+        checks::installed(yaml, root, kind, &sites, &uses, &launches, &mut diags);
+        checks::env_vars(yaml, root, kind, &sites, &uses, &mut diags);
+        checks::empty_credentials(yaml, root, kind, &sites, &uses, &mut diags);
     }
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     diags
 }
 
 /// Labels of a `runs-on`/`tags` value: `None` when dynamic or not a list/string.
-fn label_list(yaml: &Yaml, v: NodeId) -> Option<Vec<(String, Span)>> {
+pub(super) fn label_list(yaml: &Yaml, v: NodeId) -> Option<Vec<(String, Span)>> {
     let v = yaml.resolve(v);
     let one = |n: NodeId| -> Option<(String, Span)> {
         let s = yaml.str_value(n)?;
@@ -288,7 +317,7 @@ fn label_list(yaml: &Yaml, v: NodeId) -> Option<Vec<(String, Span)>> {
 }
 
 /// Labels GitHub (or Bitbucket) adds to every self-hosted runner.
-fn implicit_label(forge: Forge, l: &str) -> bool {
+pub(super) fn implicit_label(forge: Forge, l: &str) -> bool {
     let lower = l.to_ascii_lowercase();
     match forge {
         Forge::GitHub => {
@@ -300,6 +329,7 @@ fn implicit_label(forge: Forge, l: &str) -> bool {
 }
 
 fn check_labels(
+    yaml: &Yaml,
     forge: Forge,
     wanted: &[(String, Span)],
     launches: &[Launch],
@@ -334,15 +364,61 @@ fn check_labels(
         if known {
             continue;
         }
-        diags.push(Diagnostic::warning(
+        let mut d = Diagnostic::warning(
             codes::CML_UNKNOWN_RUNNER_LABEL,
             *span,
             format!(
                 "{job_desc} asks for label `{w}`, but no runner launched in this workflow registers it (labels: {}); the job would wait for a runner",
                 registered.join(", ")
             ),
-        ));
+        );
+        d.fixes = label_fixes(yaml, w, *span, &wanted, launches);
+        diags.push(d);
     }
+}
+
+/// Quick fixes for a label the job wants but no runner registers. With exactly one launch:
+/// change the job's label to the runner's single other label (preferred when it is a near
+/// miss), or add the label to the launch's `--labels`.
+fn label_fixes(
+    yaml: &Yaml,
+    w: &str,
+    span: Span,
+    wanted: &[&(String, Span)],
+    launches: &[Launch],
+) -> Vec<Fix> {
+    let mut out = Vec::new();
+    let [l] = launches else { return out };
+    let Some(have) = &l.labels else { return out };
+    let text = yaml.source.as_str();
+    let unused: Vec<&str> =
+        have.iter().map(|(h, _)| h.as_str()).filter(|h| !wanted.iter().any(|(x, _)| x == h)).collect();
+    if let [only] = unused[..] {
+        if let Some(raw) = text.get(span.start..span.end) {
+            let q = raw.chars().next().filter(|c| *c == '"' || *c == '\'');
+            let new_text = match q {
+                Some(q) => format!("{q}{only}{q}"),
+                None => only.to_string(),
+            };
+            let close = super::cml::did_you_mean(w, std::iter::once(only)).is_some();
+            out.push(Fix {
+                title: format!("Change to `{only}`"),
+                edits: vec![TextEdit { span, new_text }],
+                preferred: close,
+            });
+        }
+    }
+    let written = l.inv.option("labels").filter(|o| !o.dynamic && have.iter().all(|(_, s)| s.is_some()));
+    if let Some(vs) = written.and_then(|o| o.value_span).filter(|vs| !vs.is_empty()) {
+        if let Some(t) = l.ctx.quoting.encode(&format!(",{w}")) {
+            out.push(Fix {
+                title: format!("Add `{w}` to the runner's `--labels`"),
+                edits: vec![TextEdit { span: Span::empty(vs.end), new_text: t }],
+                preferred: false,
+            });
+        }
+    }
+    out
 }
 
 fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec<Diagnostic>) {
@@ -355,7 +431,7 @@ fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
         if !labels.iter().any(|(l, _)| l == "self-hosted") {
             continue;
         }
-        check_labels(Forge::GitHub, &labels, launches, &format!("Job `{name}`"), diags);
+        check_labels(yaml, Forge::GitHub, &labels, launches, &format!("job `{name}`"), diags);
         // A job on a launched runner should wait for the launching job.
         if launch_jobs.is_empty() || launch_jobs.contains(&name) {
             continue;
@@ -369,16 +445,35 @@ fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
             })
         });
         if fits && !needs_any(yaml, jobs, &name, &launch_jobs) {
-            diags.push(Diagnostic::warning(
+            let mut targets: Vec<&String> = launch_jobs.iter().collect();
+            targets.sort();
+            let mut d = Diagnostic::warning(
                 codes::CML_RUNNER_JOB_WITHOUT_NEEDS,
                 yaml.node(k).span,
                 format!(
-                    "Job `{name}` runs on a runner launched by this workflow but does not `needs:` the launching job ({}); it may start before the runner exists",
-                    launch_jobs.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", ")
+                    "job `{name}` runs on a runner launched by this workflow but does not `needs:` the launching job ({}); it may start before the runner exists",
+                    targets.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", ")
                 ),
-            ));
+            );
+            d.fixes = needs_fixes(yaml, job, &targets, false);
+            diags.push(d);
         }
     }
+}
+
+/// Fixes adding each of `targets` to the job's `needs:` (one fix per target).
+fn needs_fixes(yaml: &Yaml, job: NodeId, targets: &[&String], gitlab: bool) -> Vec<Fix> {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let edit = match yaml.get(job, "needs") {
+                Some(n) => yamledit::add_to_list(yaml, yaml.resolve(n), t)?,
+                None if gitlab => yamledit::prepend_to_mapping(yaml, job, &format!("needs: [{t}]"))?,
+                None => yamledit::prepend_to_mapping(yaml, job, &format!("needs: {t}"))?,
+            };
+            Some(Fix { title: format!("Add `needs: {t}`"), edits: vec![edit], preferred: targets.len() == 1 })
+        })
+        .collect()
 }
 
 fn needs_of(yaml: &Yaml, jobs: NodeId, name: &str) -> Vec<String> {
@@ -416,7 +511,7 @@ fn gitlab_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
         }
         let Some(tags) = yaml.get(job, "tags") else { continue };
         let Some(labels) = label_list(yaml, tags) else { continue };
-        check_labels(Forge::GitLab, &labels, launches, &format!("Job `{name}`"), diags);
+        check_labels(yaml, Forge::GitLab, &labels, launches, &format!("job `{name}`"), diags);
     }
 }
 
@@ -432,7 +527,7 @@ fn bitbucket_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut 
             continue;
         }
         let name = yaml.get(step, "name").and_then(|n| yaml.str_value(n)).unwrap_or("step");
-        check_labels(Forge::Bitbucket, &labels, launches, &format!("Step `{name}`"), diags);
+        check_labels(yaml, Forge::Bitbucket, &labels, launches, &format!("step `{name}`"), diags);
     }
 }
 
@@ -480,14 +575,21 @@ fn github_credentials(yaml: &Yaml, launches: &[Launch], diags: &mut Vec<Diagnost
                     missing.push(c.one_of[0].as_str());
                 }
                 if !missing.is_empty() && !oidc {
-                    diags.push(Diagnostic::warning(
+                    let mut d = Diagnostic::warning(
                         codes::CML_MISSING_CLOUD_CREDENTIALS,
                         l.inv.command_span,
                         format!(
                             "`--cloud={cloud}` needs {} in the step's environment (map them from secrets in `env:`)",
                             missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
                         ),
-                    ));
+                    );
+                    let lines: Vec<(String, String)> =
+                        missing.iter().map(|m| (m.to_string(), m.to_string())).collect();
+                    if let Some(fix) = env_fix(yaml, l, &lines, "Add the credentials from secrets to `env:`")
+                    {
+                        d.fixes.push(fix);
+                    }
+                    diags.push(d);
                 }
             }
         }
@@ -501,11 +603,16 @@ fn github_credentials(yaml: &Yaml, launches: &[Launch], diags: &mut Vec<Diagnost
         ]);
         let token_var = token_names.clone().find(|n| has(n));
         if !explicit && token_var.is_none() {
-            diags.push(Diagnostic::warning(
+            let mut d = Diagnostic::warning(
                 codes::CML_MISSING_TOKEN,
                 l.inv.command_span,
                 "`cml runner launch` needs a personal access token in `REPO_TOKEN` (e.g. `REPO_TOKEN: ${{ secrets.PERSONAL_ACCESS_TOKEN }}`)".to_string(),
-            ));
+            );
+            let lines = [("REPO_TOKEN".to_string(), "PERSONAL_ACCESS_TOKEN".to_string())];
+            if let Some(fix) = env_fix(yaml, l, &lines, "Add `REPO_TOKEN` from a secret to `env:`") {
+                d.fixes.push(fix);
+            }
+            diags.push(d);
         }
         if let (false, Some(var)) = (explicit, token_var) {
             if let Some(span) = github_token_value(yaml, l, var) {
@@ -517,6 +624,21 @@ fn github_credentials(yaml: &Yaml, launches: &[Launch], diags: &mut Vec<Diagnost
             }
         }
     }
+}
+
+/// A fix adding `NAME: ${{ secrets.SECRET }}` entries to the launch step's `env:` (created
+/// when the step has none).
+fn env_fix(yaml: &Yaml, l: &Launch, vars: &[(String, String)], title: &str) -> Option<Fix> {
+    let step = l.step?;
+    let lines: Vec<String> = vars.iter().map(|(n, s)| format!("{n}: ${{{{ secrets.{s} }}}}")).collect();
+    let edit = match yaml.get(step, "env") {
+        Some(e) if yaml.is_mapping(e) && yaml.resolve(e) == e => {
+            yamledit::append_to_mapping(yaml, e, &lines)?
+        }
+        Some(_) => return None,
+        None => yamledit::add_nested_mapping(yaml, step, "env", &lines)?,
+    };
+    Some(Fix { title: title.to_string(), edits: vec![edit], preferred: true })
 }
 
 /// The span of the env value of `var` when it is `secrets.GITHUB_TOKEN` / `github.token`.
@@ -583,7 +705,7 @@ fn github_steps(yaml: &Yaml, root: NodeId, diags: &mut Vec<Diagnostic>) {
             diags.push(Diagnostic::warning(
                 codes::CML_GPU_CONTAINER_WITHOUT_GPUS,
                 yaml.node(yaml.resolve(image)).span,
-                format!("Job `{name}` uses the GPU image `{img}` without `options: --gpus all`, so the container sees no GPU"),
+                format!("job `{name}` uses the GPU image `{img}` without `options: --gpus all`, so the container sees no GPU"),
             ));
         }
     }
@@ -591,14 +713,27 @@ fn github_steps(yaml: &Yaml, root: NodeId, diags: &mut Vec<Diagnostic>) {
 
 /// Completion inside a workflow file at byte `offset` (shell text of `run:`/`script:`).
 pub fn complete_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<Completion> {
-    for site in shell_sites(yaml, kind) {
+    for site in shell_sites_at(yaml, kind, offset) {
         let n = yaml.node(site.node);
-        if !n.span.touches(offset) {
+        let Some(s) = yaml.scalar(site.node) else { continue };
+        if n.span.touches(offset) {
+            if let Some(dec) = decoded_offset(s, offset) {
+                return complete_shell(&s.value, &s.map, dec, &site.ctx);
+            }
             continue;
         }
-        let Some(s) = yaml.scalar(site.node) else { continue };
-        if let Some(dec) = decoded_offset(s, offset) {
-            return complete_shell(&s.value, &s.map, dec, &site.ctx);
+        // `- cml |`: a plain scalar does not own the blanks typed after it, but the
+        // cursor there continues its command.
+        let gap = yaml.source.get(n.span.end..offset).unwrap_or("");
+        if s.style == ScalarStyle::Plain
+            && offset > n.span.end
+            && !s.value.is_empty()
+            && gap.bytes().all(|b| b == b' ' || b == b'\t')
+        {
+            let mut map = s.map.clone();
+            map.push_verbatim(n.span.end, gap.len());
+            let text = format!("{}{gap}", s.value);
+            return complete_shell(&text, &map, text.len(), &site.ctx);
         }
     }
     Vec::new()
@@ -606,7 +741,7 @@ pub fn complete_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<Comp
 
 /// Hover inside a workflow file at byte `offset`.
 pub fn hover_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Option<Hover> {
-    for site in shell_sites(yaml, kind) {
+    for site in shell_sites_at(yaml, kind, offset) {
         if !yaml.node(site.node).span.touches(offset) {
             continue;
         }

@@ -127,6 +127,9 @@ impl Yaml {
         if let Some(&e) = own {
             return Some(e);
         }
+        if !self.pairs(map).iter().any(|&(k, _)| self.is_merge_key(k)) {
+            return None;
+        }
         let mut sources = Vec::new();
         self.merge_sources(map, &mut sources, &mut HashSet::new());
         sources.into_iter().find_map(|s| {
