@@ -625,12 +625,15 @@ local function run_scenario(sc)
     bufnr = vim.api.nvim_get_current_buf()
     local c
     -- Neovim 0.7 lists a buffer's client only once it is initialized.
+    local cml = require("cml_lsp")
     vim.wait(INIT_TIMEOUT, function()
-      c = require("cml_lsp").clients(bufnr)[1]
-      return c ~= nil
+      c = cml.clients(bufnr)[1]
+      return c ~= nil or next(cml.exits) ~= nil
     end, 10)
     if not c then
-      return { name = sc.name, ok = false, error = "the plugin attached no client to " .. sc.open }
+      local _, exit = next(cml.exits)
+      return { name = sc.name, ok = false, error = "the plugin attached no client to " .. sc.open,
+               server_exit = exit }
     else
       client_id = c.id
       local on_exit = c.config.on_exit

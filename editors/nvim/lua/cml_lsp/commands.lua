@@ -22,7 +22,7 @@ local function execute(client, bufnr, command, args, cb, with_progress)
   if with_progress then
     params.workDoneToken = next_token('run')
   end
-  local ok = client.request('workspace/executeCommand', params, function(err, result)
+  local ok = cml.call(client, 'request', 'workspace/executeCommand', params, function(err, result)
     cb(err, result)
   end, bufnr)
   if not ok then

@@ -46,6 +46,15 @@ local function notify(msg, level)
 end
 M.notify = notify
 
+-- Client methods: `client:f()` on 0.11+ (where `client.f()` is deprecated), `client.f()` before.
+local method_style = vim.fn.has('nvim-0.11') == 1
+function M.call(client, name, ...)
+  if method_style then
+    return client[name](client, ...)
+  end
+  return client[name](...)
+end
+
 local function normalize(path)
   return (path:gsub('\\', '/'))
 end
@@ -159,7 +168,8 @@ local function show_document(_, result, _, _)
       if result.selection then
         local line = result.selection.start.line
         local text = vim.api.nvim_buf_get_lines(bufnr, line, line + 1, false)[1] or ''
-        local col = vim.str_byteindex(text, math.min(result.selection.start.character, #text))
+        local ok_col, col = pcall(vim.str_byteindex, text, result.selection.start.character, true)
+        col = ok_col and col or #text
         vim.api.nvim_win_set_cursor(0, { line + 1, col })
       end
     end
@@ -187,6 +197,9 @@ local function progress(err, result, ctx, config)
 end
 M._progress_titles = {}
 
+-- 0.7: our own root -> client id map (vim.lsp.start does this on 0.8+).
+local clients_by_root = {}
+
 --- The client configuration for a root (what vim.lsp.start / start_client take).
 function M.client_config(root)
   local s = settings_table()
@@ -209,11 +222,23 @@ function M.client_config(root)
         user_attach(client, bufnr)
       end
     end,
+    on_exit = function(code, signal, client_id)
+      M.exits[client_id or -1] = { code = code, signal = signal, root = root }
+      if clients_by_root[root] == client_id then
+        clients_by_root[root] = nil
+      end
+      if code ~= 0 then
+        vim.schedule(function()
+          notify(string.format('the server exited with code %d (log: %s)', code, vim.lsp.get_log_path()),
+            vim.log.levels.WARN)
+        end)
+      end
+    end,
   }
 end
 
--- 0.7: our own root -> client id map (vim.lsp.start does this on 0.8+).
-local clients_by_root = {}
+-- Exit status of each client that ended, by client id.
+M.exits = {}
 
 function M._on_attach(client, bufnr)
   if M.config.codelens and M.is_params_file(vim.api.nvim_buf_get_name(bufnr)) then
@@ -299,7 +324,7 @@ end
 function M.clients(bufnr)
   local res = {}
   for _, c in ipairs(all_clients(bufnr and { bufnr = bufnr } or nil)) do
-    if is_ours(c) and not (c.is_stopped and c.is_stopped()) then
+    if is_ours(c) and not (c.is_stopped and M.call(c, 'is_stopped')) then
       table.insert(res, c)
     end
   end
