@@ -417,6 +417,7 @@ function checks.runExperiment(sc, client, bufnr, cursor, ws)
     buffer_modified = vim.bo[bufnr].modified,
     url = outcome.url,
     opened = opened,
+    show_document = cml.last_show_document,
     pr_created = outcome.pr_created,
     pr_request = { method = pr.method, path = pr.path, authorization = pr.authorization,
                    head = pr.body and pr.body.head, base = pr.body and pr.body.base,
@@ -433,6 +434,7 @@ function checks.runExperiment(sc, client, bufnr, cursor, ws)
     return type(s) == "string" and (s:gsub("{forge}", forge)) or s
   end
   want.url = port(want.url)
+  want.show_document = port(want.show_document)
   if want.opened then
     for i, u in ipairs(want.opened) do
       want.opened[i] = port(u)
@@ -524,6 +526,10 @@ function checks.attach(sc, client, bufnr, cursor, ws)
     got.files[rel] = { client = c and c.name or false, root = root or false, filetype = vim.bo[b].filetype }
   end
   got.clients = #cml.clients()
+  got.commands = {}
+  for _, name in ipairs({ "CmlRunExperiment", "CmlPreviewExperiment", "CmlGenerateWorkflow" }) do
+    got.commands[name] = vim.fn.exists(":" .. name) == 2
+  end
   got.distinct_attached = vim.tbl_count(ids)
   local ok, bad = same(sc.expect, got)
   got.mismatch = bad

@@ -242,6 +242,9 @@ return {
       buffer_modified = true,
       url = "{forge}/acme/model/pull/1",
       opened = { "{forge}/acme/model/pull/1" },
+      -- The server asks to show the PR (window/showDocument, external); the plugin opens it
+      -- once and does not open the outcome's URL again.
+      show_document = "{forge}/acme/model/pull/1",
       pr_created = true,
       pr_request = {
         method = "POST",
@@ -280,6 +283,7 @@ return {
       },
       clients = 2,
       distinct_attached = 2,
+      commands = { CmlRunExperiment = true, CmlPreviewExperiment = true, CmlGenerateWorkflow = true },
     },
   },
   -- :CmlGenerateWorkflow: the wizard's prompts, then the file written and opened.

@@ -155,6 +155,7 @@ local function show_document(_, result, _, _)
     return { success = false }
   end
   local uri = result.uri
+  M.last_show_document = uri
   if result.external or not uri:match('^file:') then
     M.open_url(uri)
     return { success = true }
@@ -241,7 +242,8 @@ end
 M.exits = {}
 
 function M._on_attach(client, bufnr)
-  if M.config.codelens and M.is_params_file(vim.api.nvim_buf_get_name(bufnr)) then
+  local caps = client.server_capabilities or {}
+  if M.config.codelens and caps.codeLensProvider and M.is_params_file(vim.api.nvim_buf_get_name(bufnr)) then
     local group = vim.api.nvim_create_augroup('cml_lsp_codelens_' .. bufnr, { clear = true })
     vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'BufWritePost', 'CursorHold' }, {
       group = group,
