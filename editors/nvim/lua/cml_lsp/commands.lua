@@ -16,8 +16,32 @@ local function next_token(kind)
   return string.format('cml-lsp-nvim/%s/%d', kind, token_seq)
 end
 
+-- Calls `fn()` once the client finished initializing (a client just started by
+-- :CmlGenerateWorkflow has not), or `fn(err)` after 10 s or when it stopped.
+local function when_ready(client, fn, waited)
+  waited = waited or 0
+  if client.server_capabilities and client.initialized ~= false then
+    return fn()
+  end
+  if waited >= 10000 or not vim.lsp.get_client_by_id(client.id) then
+    return fn({ message = 'the cml-lsp server did not start (see ' .. vim.lsp.get_log_path() .. ')' })
+  end
+  vim.defer_fn(function()
+    when_ready(client, fn, waited + 50)
+  end, 50)
+end
+
 -- Sends workspace/executeCommand; `cb(err, result)` with err a JSON-RPC error table.
 local function execute(client, bufnr, command, args, cb, with_progress)
+  when_ready(client, function(err)
+    if err then
+      return cb(err)
+    end
+    return M._send(client, bufnr, command, args, cb, with_progress)
+  end)
+end
+
+function M._send(client, bufnr, command, args, cb, with_progress)
   local params = { command = command, arguments = { args } }
   if with_progress then
     params.workDoneToken = next_token('run')
