@@ -12,6 +12,7 @@ pub mod generate;
 pub mod ide;
 pub mod kind;
 pub mod lsp;
+pub mod params;
 pub mod store;
 pub mod suppress;
 pub mod text;

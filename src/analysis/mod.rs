@@ -17,15 +17,16 @@ pub struct FileInput<'a> {
 
 /// All diagnostics of one file, sorted by position, suppressions and disabled codes applied.
 pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<Diagnostic> {
-    let _ = ws;
-    let mut diags = Vec::new();
-    if input.kind.is_yaml() {
-        let yaml = crate::yaml::parse(input.text);
-        diags.extend(crate::yaml::diagnostics(&yaml));
-        if input.kind.is_workflow() {
-            diags.extend(crate::workflow::analyze_workflow(&yaml, input.text, input.kind));
+    let diags = match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::analyze(input, ws, settings),
+        kind if kind.is_workflow() => {
+            let yaml = crate::yaml::parse(input.text);
+            let mut diags = crate::yaml::diagnostics(&yaml);
+            diags.extend(crate::workflow::analyze_workflow(&yaml, input.text, kind));
+            diags
         }
-    }
+        _ => Vec::new(),
+    };
     // Suppression comments, `diagnostics.disabled` and sorting: keep this the last step.
     crate::suppress::finish(input.text, input.kind, diags, settings)
 }
@@ -37,12 +38,14 @@ pub fn completion(
     settings: &Settings,
     offset: usize,
 ) -> Vec<crate::ide::Completion> {
-    let _ = (ws, settings);
-    if input.kind.is_workflow() {
-        let yaml = crate::yaml::parse(input.text);
-        return crate::workflow::complete_workflow(&yaml, input.kind, offset);
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::completion(input, ws, settings, offset),
+        kind if kind.is_workflow() => {
+            let yaml = crate::yaml::parse(input.text);
+            crate::workflow::complete_workflow(&yaml, kind, offset)
+        }
+        _ => Vec::new(),
     }
-    Vec::new()
 }
 
 /// Hover at byte `offset`.
@@ -52,12 +55,14 @@ pub fn hover(
     settings: &Settings,
     offset: usize,
 ) -> Option<crate::ide::Hover> {
-    let _ = (ws, settings);
-    if input.kind.is_workflow() {
-        let yaml = crate::yaml::parse(input.text);
-        return crate::workflow::hover_workflow(&yaml, input.kind, offset);
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::hover(input, ws, settings, offset),
+        kind if kind.is_workflow() => {
+            let yaml = crate::yaml::parse(input.text);
+            crate::workflow::hover_workflow(&yaml, kind, offset)
+        }
+        _ => None,
     }
-    None
 }
 
 /// Go-to-definition targets at byte `offset`.
@@ -67,12 +72,14 @@ pub fn definition(
     settings: &Settings,
     offset: usize,
 ) -> Vec<crate::ide::Location> {
-    let _ = (ws, settings);
-    if input.kind.is_workflow() {
-        let yaml = crate::yaml::parse(input.text);
-        return crate::workflow::definition_workflow(&yaml, input.kind, offset, input.path);
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::definition(input, ws, settings, offset),
+        kind if kind.is_workflow() => {
+            let yaml = crate::yaml::parse(input.text);
+            crate::workflow::definition_workflow(&yaml, kind, offset, input.path)
+        }
+        _ => Vec::new(),
     }
-    Vec::new()
 }
 
 /// Every reference to the symbol at byte `offset` (declaration included when asked).
@@ -83,8 +90,12 @@ pub fn references(
     offset: usize,
     include_declaration: bool,
 ) -> Vec<crate::ide::Location> {
-    let _ = (input, ws, settings, offset, include_declaration);
-    Vec::new()
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => {
+            crate::params::references(input, ws, settings, offset, include_declaration)
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The span that a rename at `offset` would change, if renaming is possible there.
@@ -94,8 +105,10 @@ pub fn prepare_rename(
     settings: &Settings,
     offset: usize,
 ) -> Option<crate::diag::Span> {
-    let _ = (input, ws, settings, offset);
-    None
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::prepare_rename(input, ws, settings, offset),
+        _ => None,
+    }
 }
 
 /// Renames the symbol at `offset`; `Err` carries a message for the user.
@@ -106,8 +119,12 @@ pub fn rename(
     offset: usize,
     new_name: &str,
 ) -> Result<crate::ide::WorkspaceEdit, String> {
-    let _ = (input, ws, settings, offset, new_name);
-    Err("nothing to rename here".into())
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => {
+            crate::params::rename(input, ws, settings, offset, new_name)
+        }
+        _ => Err("nothing to rename here".into()),
+    }
 }
 
 /// Code actions for `span` beyond the diagnostics' own quick fixes (e.g. generate a workflow).
@@ -131,6 +148,8 @@ pub fn code_actions(
 
 /// The outline of a file.
 pub fn symbols(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<crate::ide::Symbol> {
-    let _ = (input, ws, settings);
-    Vec::new()
+    match input.kind {
+        FileKind::DvcYaml | FileKind::Params(_) => crate::params::symbols(input, ws, settings),
+        _ => Vec::new(),
+    }
 }

@@ -1,89 +1,173 @@
-// Palette commands. Every call into the server's workspace/executeCommand lives in this
-// file (`callServer` and the argument/result types below), so the argument shapes can be
-// adjusted in one place while the server side settles.
-import * as fs from 'fs';
-import * as path from 'path';
+// Palette commands and the code lens targets. Every call into the server's
+// workspace/executeCommand goes through `callServer`, with the argument and result types
+// of the server's `cml.previewExperiment`, `cml.runExperiment` and `cml.generateWorkflow`.
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, LanguageClient, WorkspaceEdit as LspWorkspaceEdit } from 'vscode-languageclient/node';
+import {
+  ExecuteCommandParams,
+  ExecuteCommandRequest,
+  LanguageClient,
+  ResponseError,
+  WorkDoneProgress,
+} from 'vscode-languageclient/node';
 
 import { isParamsDocument, PARAMS_PATTERN, SECTION } from './config';
 
-// --- server commands and their (provisional) shapes ----------------------------------
+// --- server commands and their shapes ----------------------------------------------------
 
-const SERVER = {
+export const SERVER = {
   previewExperiment: 'cml.previewExperiment',
   runExperiment: 'cml.runExperiment',
   generateWorkflow: 'cml.generateWorkflow',
 } as const;
 
-/** One changed param; the server may use `old`/`new` or `before`/`after`. */
-interface ParamChange {
-  key?: string;
-  path?: string;
-  old?: unknown;
-  new?: unknown;
-  before?: unknown;
-  after?: unknown;
+/** The extension's own commands the code lenses are routed to. */
+export const CLIENT = {
+  runExperiment: `${SECTION}.runExperiment`,
+  previewExperiment: `${SECTION}.previewExperiment`,
+  generateWorkflow: `${SECTION}.generateWorkflow`,
+} as const;
+
+/** One changed param (values are short display text). */
+interface DiffEntry {
+  file: string;
+  key: string;
+  old?: string | null;
+  new?: string | null;
+  change: 'added' | 'modified' | 'removed';
 }
 
+type ForgeKind = 'github' | 'gitlab' | 'bitbucket';
+
+/** `cml.previewExperiment` result (snake_case). */
 interface ExperimentPreview {
-  changes?: ParamChange[];
-  params?: ParamChange[];
-  /** A unified diff or markdown, when the server sends text instead of a list. */
-  diff?: string;
-  markdown?: string;
-  branch?: string;
-  message?: string;
-  base?: string;
-  remote?: string;
-}
-
-interface RunExperimentArgs {
-  uri: string;
+  base_branch: string;
+  base_commit: string;
   branch: string;
-  /** Commit message; its first line is also sent as the pull request `title`. */
-  message: string;
+  to_base: boolean;
+  remote: string;
+  remote_url: string;
+  forge?: ForgeKind | null;
+  forge_repo?: string | null;
+  forge_note?: string | null;
+  api_url?: string | null;
+  pr_target?: string | null;
+  token_found: boolean;
   title: string;
-  /** Base branch of the pull request; `openPr: false` only pushes the branch. */
-  base?: string;
-  openPr: boolean;
+  message: string;
+  pr_body: string;
+  files: string[];
+  diff: DiffEntry[];
+  warnings: string[];
 }
 
-interface RunExperimentResult {
-  branch?: string;
-  commit?: string;
-  remote?: string;
-  url?: string;
-  prUrl?: string;
-  pr?: { url?: string; html_url?: string } | string;
+/** `cml.runExperiment` result (snake_case). */
+interface ExperimentOutcome {
+  branch: string;
+  commit: string;
+  base_branch: string;
+  base_commit: string;
+  remote: string;
+  forge?: ForgeKind | null;
+  url?: string | null;
+  pr_created: boolean;
+  pr_existed: boolean;
+  pushed: boolean;
+  diff: DiffEntry[];
+  warnings: string[];
+  summary: string;
 }
 
-interface GenerateWorkflowArgs {
-  /** The workspace folder; sent as both `uri` and `root`. */
+/** Arguments of both experiment commands: `uri` plus the server's ExperimentRequest (camelCase).
+ *  The server adds every open params buffer of the repository (unsaved text) itself. */
+interface ExperimentArgs {
   uri: string;
-  root: string;
-  forge: string;
-  cloud: string;
+  overrides?: string[];
+  base?: string;
+  branch?: string;
+  title?: string;
+  description?: string;
+  toBase?: boolean;
+  remote?: string;
+  noPr?: boolean;
+  reuseBranch?: boolean;
+  forge?: string;
+  apiUrl?: string;
+  branchPrefix?: string;
+}
+
+/** `data` of the server's -32001 errors. */
+interface ExperimentErrorData {
+  kind?: string;
+  message?: string;
+  hint?: string | null;
+  status?: number | null;
+  pushed?: { branch: string; commit: string; remote: string; compareUrl?: string | null } | null;
+}
+
+type ReuseMode = 'none' | 'reuse' | 'reuse-idle' | 'single';
+type Cloud = 'aws' | 'azure' | 'gcp' | 'kubernetes';
+
+/** The server's WizardOptions (camelCase; unknown fields are rejected). */
+interface WizardOptions {
+  forge?: ForgeKind;
+  cloud?: Cloud;
   region?: string;
-  type?: string;
+  machineType?: string;
   gpu?: string;
-  spot: boolean;
-  hddSize: number;
-  reuse: 'reuse' | 'reuse-idle' | 'none';
-  labels: string;
+  spot?: boolean;
+  spotPrice?: number;
+  hddSize?: number;
+  reuse?: ReuseMode;
+  idleTimeout?: string;
+  labels?: string[];
+  image?: string;
+  script?: string;
+  dvcPull?: boolean;
+  on?: string[];
+  deployJob?: string;
+  trainJob?: string;
+  name?: string;
 }
 
-interface GenerateWorkflowResult {
-  /** LSP WorkspaceEdit creating or changing the workflow file. */
-  edit?: LspWorkspaceEdit;
-  uri?: string;
-  path?: string;
-  text?: string;
+interface GenerateArgs extends WizardOptions {
+  /** Workspace folder URI (default: the server's first root). */
+  root?: string;
+  /** Create the file through workspace/applyEdit (default true). */
+  apply?: boolean;
 }
 
-async function callServer<T>(client: LanguageClient, command: string, args: object): Promise<T> {
-  return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] }) as Promise<T>;
+interface GenerateResult {
+  path: string;
+  uri: string;
+  text: string;
+  secrets: { name: string; description: string }[];
+  labels: string[];
+  warnings: string[];
+  applied: boolean;
 }
+
+async function callServer<T>(
+  client: LanguageClient,
+  command: string,
+  args: object,
+  opts: { workDoneToken?: string; token?: vscode.CancellationToken } = {},
+): Promise<T> {
+  const params: ExecuteCommandParams = { command, arguments: [args] };
+  if (opts.workDoneToken) {
+    params.workDoneToken = opts.workDoneToken;
+  }
+  return (await client.sendRequest(ExecuteCommandRequest.type, params, opts.token)) as T;
+}
+
+// --- interactive runs: the server's own toast and browser tab are replaced by ours -------
+
+/** While an interactive run is in flight, the server's info messages are held back (the
+ *  run's summary is shown with an "Open" button instead) and its external showDocument
+ *  (the pull request) is not opened without the user asking. */
+export const interactive = {
+  runs: 0,
+  held: [] as string[],
+};
 
 // --- helpers -----------------------------------------------------------------------------
 
@@ -117,6 +201,10 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
+function isCancelled(e: unknown): boolean {
+  return e instanceof ResponseError && e.code === -32800;
+}
+
 function showError(ctx: CommandContext, what: string, e: unknown): void {
   void vscode.window.showErrorMessage(`cml-lsp: ${what}: ${errorText(e)}`, 'Show Log').then((pick) => {
     if (pick === 'Show Log') {
@@ -125,14 +213,83 @@ function showError(ctx: CommandContext, what: string, e: unknown): void {
   });
 }
 
-function show(value: unknown): string {
-  if (value === undefined) {
-    return '(none)';
+/** A run failed: its message, and when the branch got pushed anyway, where to open the PR. */
+function showRunError(ctx: CommandContext, e: unknown): void {
+  const data = e instanceof ResponseError ? (e.data as ExperimentErrorData | undefined) : undefined;
+  const pushed = data?.pushed;
+  if (!pushed) {
+    showError(ctx, 'the experiment failed', e);
+    return;
   }
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  const url = pushed.compareUrl ?? undefined;
+  const text =
+    `cml-lsp: the experiment failed: ${errorText(e)} ` +
+    `The branch ${pushed.branch} is on ${pushed.remote} (${pushed.commit.slice(0, 7)})` +
+    (url ? `; open the pull request by hand: ${url}` : '.');
+  const buttons = url ? ['Open', 'Show Log'] : ['Show Log'];
+  void vscode.window.showErrorMessage(text, ...buttons).then((pick) => {
+    if (pick === 'Open' && url) {
+      void vscode.env.openExternal(vscode.Uri.parse(url));
+    } else if (pick === 'Show Log') {
+      ctx.showLog();
+    }
+  });
 }
 
-async function pickParamsFile(): Promise<vscode.Uri | undefined> {
+function forgeName(f: ForgeKind | null | undefined): string {
+  switch (f) {
+    case 'github':
+      return 'GitHub';
+    case 'gitlab':
+      return 'GitLab';
+    case 'bitbucket':
+      return 'Bitbucket';
+    default:
+      return 'unknown forge';
+  }
+}
+
+function tokenVar(f: ForgeKind | null | undefined): string {
+  switch (f) {
+    case 'gitlab':
+      return 'GITLAB_TOKEN';
+    case 'bitbucket':
+      return 'BITBUCKET_TOKEN';
+    default:
+      return 'GITHUB_TOKEN';
+  }
+}
+
+function changeText(d: DiffEntry): string {
+  switch (d.change) {
+    case 'added':
+      return `(new) → ${d.new ?? ''}`;
+    case 'removed':
+      return `${d.old ?? ''} → (removed)`;
+    default:
+      return `${d.old ?? ''} → ${d.new ?? ''}`;
+  }
+}
+
+function changeIcon(d: DiffEntry): string {
+  return d.change === 'added' ? '$(diff-added)' : d.change === 'removed' ? '$(diff-removed)' : '$(diff-modified)';
+}
+
+/** The URI a command got: the lens passes `{uri}`, the explorer a vscode.Uri. */
+function uriArgument(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) {
+    return arg;
+  }
+  if (typeof arg === 'string') {
+    return vscode.Uri.parse(arg);
+  }
+  if (arg && typeof arg === 'object' && typeof (arg as { uri?: unknown }).uri === 'string') {
+    return vscode.Uri.parse((arg as { uri: string }).uri);
+  }
+  return undefined;
+}
+
+async function pickParamsFile(title: string): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document;
   if (active && isParamsDocument(active)) {
     return active.uri;
@@ -142,187 +299,452 @@ async function pickParamsFile(): Promise<vscode.Uri | undefined> {
     return found[0];
   }
   if (found.length === 0) {
-    void vscode.window.showWarningMessage('cml-lsp: open a params file (e.g. params.yaml) to run an experiment.');
+    void vscode.window.showWarningMessage(`cml-lsp: open a params file (e.g. params.yaml) first.`);
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
     found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
-    { title: 'Run Experiment: which params file?' },
+    { title: `${title}: which params file?`, ignoreFocusOut: true },
   );
   return pick?.uri;
 }
 
-// --- CML: Run Experiment… ------------------------------------------------------------
+// --- preview as markdown (the "Preview experiment" lens, the step-1 button) ---------------
 
-const STEPS = 4;
+const PREVIEW_SCHEME = 'cml-lsp-preview';
+const previewDocs = new Map<string, string>();
+const previewChanged = new vscode.EventEmitter<vscode.Uri>();
 
-async function runExperiment(ctx: CommandContext): Promise<void> {
+function mdEscape(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+!|<>]/g, (c) => `\\${c}`);
+}
+
+function previewMarkdown(p: ExperimentPreview, paramsFile: string): string {
+  const lines: string[] = [];
+  lines.push(`# Experiment preview: ${mdEscape(paramsFile)}`, '');
+  lines.push(`**${mdEscape(p.title)}**`, '');
+  if (p.diff.length === 0) {
+    lines.push('_No params changed._', '');
+  } else {
+    lines.push('| file | key | old | new |', '| --- | --- | --- | --- |');
+    for (const d of p.diff) {
+      const cell = (v: string | null | undefined, gone: boolean) => (gone ? '—' : `\`${(v ?? '').replace(/\|/g, '\\|')}\``);
+      lines.push(
+        `| ${mdEscape(d.file)} | \`${d.key}\` | ${cell(d.old, d.change === 'added')} | ${cell(d.new, d.change === 'removed')} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(`- **Base:** \`${p.base_branch}\` at \`${p.base_commit.slice(0, 7)}\``);
+  lines.push(
+    p.to_base
+      ? `- **Commit on:** \`${p.base_branch}\` (no pull request)`
+      : `- **Branch:** \`${p.branch}\``,
+  );
+  lines.push(`- **Remote:** \`${p.remote}\` (${mdEscape(p.remote_url)})`);
+  const forge = p.forge
+    ? `${forgeName(p.forge)}${p.forge_repo ? ` \`${p.forge_repo}\`` : ''}${p.api_url ? ` via ${mdEscape(p.api_url)}` : ''}`
+    : `unknown${p.forge_note ? `: ${mdEscape(p.forge_note)}` : ''}`;
+  lines.push(`- **Forge:** ${forge}`);
+  if (p.pr_target) {
+    lines.push(
+      `- **Pull request into:** \`${p.pr_target}\`` +
+        (p.token_found
+          ? ''
+          : ` — no API token found (\`${tokenVar(p.forge)}\`): the pull request page will be opened for you to create it`),
+    );
+  }
+  if (p.files.length > 0) {
+    lines.push(`- **Files:** ${p.files.map((f) => `\`${f}\``).join(', ')}`);
+  }
+  if (p.warnings.length > 0) {
+    lines.push('', '## Warnings', '', ...p.warnings.map((w) => `- ${mdEscape(w)}`));
+  }
+  lines.push('', '## Commit message', '', '```text', p.message, '```', '');
+  return lines.join('\n');
+}
+
+async function showPreviewMarkdown(p: ExperimentPreview, paramsUri: vscode.Uri): Promise<void> {
+  const rel = vscode.workspace.asRelativePath(paramsUri);
+  const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${rel}.preview.md` });
+  previewDocs.set(uri.toString(), previewMarkdown(p, rel));
+  previewChanged.fire(uri);
+  try {
+    await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
+  } catch {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  }
+}
+
+async function preview(client: LanguageClient, uri: vscode.Uri, extra: Partial<ExperimentArgs> = {}) {
+  const args: ExperimentArgs = { uri: client.code2ProtocolConverter.asUri(uri), ...extra };
+  return callServer<ExperimentPreview>(client, SERVER.previewExperiment, args);
+}
+
+async function previewExperiment(ctx: CommandContext, arg: unknown): Promise<void> {
   const client = runningClient(ctx);
   if (!client) {
     return;
   }
-  const uri = await pickParamsFile();
+  const uri = uriArgument(arg) ?? (await pickParamsFile('Preview Experiment'));
+  if (!uri) {
+    return;
+  }
+  try {
+    await showPreviewMarkdown(await preview(client, uri), uri);
+  } catch (e) {
+    showError(ctx, 'could not preview the experiment', e);
+  }
+}
+
+// --- CML: Run Experiment… ------------------------------------------------------------------
+
+const STEPS = 5;
+const stepTitle = (i: number, what: string) => `Run Experiment (${i}/${STEPS}): ${what}`;
+
+interface InfoItem extends vscode.QuickPickItem {
+  action?: 'continue' | 'markdown';
+}
+
+/** Step 1: the diff and where it goes. Resolves true to continue. */
+async function reviewStep(p: ExperimentPreview, paramsUri: vscode.Uri): Promise<boolean> {
+  const sep = (label: string): InfoItem => ({ label, kind: vscode.QuickPickItemKind.Separator });
+  const items: InfoItem[] = [
+    {
+      label: '$(check) Continue',
+      description: `${p.diff.length} change(s) — Enter to continue, Esc to cancel`,
+      action: 'continue',
+    },
+    sep(`changed params (${p.diff.length})`),
+    ...p.diff.map((d) => ({
+      label: `${changeIcon(d)} ${d.key}`,
+      description: changeText(d),
+      detail: d.file,
+      action: 'continue' as const,
+    })),
+    sep('target'),
+    {
+      label: `$(git-branch) base ${p.base_branch}`,
+      description: `at ${p.base_commit.slice(0, 7)}`,
+      action: 'continue',
+    },
+    {
+      label: `$(repo-push) remote ${p.remote}`,
+      description: p.remote_url,
+      action: 'continue',
+    },
+    {
+      label: `$(globe) ${p.forge ? forgeName(p.forge) : 'forge unknown'}${p.forge_repo ? ` ${p.forge_repo}` : ''}`,
+      description: p.forge ? (p.api_url ?? '') : (p.forge_note ?? 'no pull request can be opened'),
+      action: 'continue',
+    },
+  ];
+  if (p.pr_target && !p.token_found) {
+    items.push({
+      label: '$(key) no API token found',
+      description: `set ${tokenVar(p.forge)} (cml-lsp.server.extraEnv): the pull request page will be opened for manual creation`,
+      action: 'continue',
+    });
+  }
+  if (p.warnings.length > 0) {
+    items.push(sep('warnings'));
+    items.push(...p.warnings.map((w) => ({ label: `$(warning) ${w}`, action: 'continue' as const })));
+  }
+  items.push(sep(''), { label: '$(open-preview) Open the full preview as Markdown', action: 'markdown' });
+
+  return new Promise<boolean>((resolve) => {
+    const qp = vscode.window.createQuickPick<InfoItem>();
+    qp.title = stepTitle(1, `review ${p.diff.length} changed param(s) in ${vscode.workspace.asRelativePath(paramsUri)}`);
+    qp.placeholder = `${p.title} — Enter to continue`;
+    qp.items = items;
+    qp.ignoreFocusOut = true;
+    qp.matchOnDescription = true;
+    let done = false;
+    qp.onDidAccept(() => {
+      const sel = qp.selectedItems[0];
+      if (sel?.action === 'markdown') {
+        void showPreviewMarkdown(p, paramsUri);
+        return; // stays open (ignoreFocusOut)
+      }
+      done = true;
+      qp.hide();
+      resolve(true);
+    });
+    qp.onDidHide(() => {
+      qp.dispose();
+      if (!done) {
+        resolve(false);
+      }
+    });
+    qp.show();
+  });
+}
+
+const BAD_BRANCH = /[\s~^:?*[\\]|\.\.|@\{|\.lock$|\/$|^\/|^-/;
+
+type Target = 'pr' | 'base' | 'push';
+
+async function runExperiment(ctx: CommandContext, arg: unknown): Promise<void> {
+  const client = runningClient(ctx);
+  if (!client) {
+    return;
+  }
+  const uri = uriArgument(arg) ?? (await pickParamsFile('Run Experiment'));
   if (!uri) {
     return;
   }
   const uriText = client.code2ProtocolConverter.asUri(uri);
 
-  let preview: ExperimentPreview;
+  let p: ExperimentPreview;
   try {
-    preview = (await callServer<ExperimentPreview | null>(client, SERVER.previewExperiment, { uri: uriText })) ?? {};
+    p = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'CML: previewing the experiment' },
+      () => preview(client, uri),
+    );
   } catch (e) {
     showError(ctx, 'could not preview the experiment', e);
     return;
   }
-
-  // Step 1: the params diff.
-  const changes = preview.changes ?? preview.params ?? [];
-  const items: vscode.QuickPickItem[] = changes.map((c) => ({
-    label: `$(diff-modified) ${c.key ?? c.path ?? '?'}`,
-    description: `${show(c.old ?? c.before)} → ${show(c.new ?? c.after)}`,
-  }));
-  const text = preview.diff ?? preview.markdown;
-  if (items.length === 0 && text) {
-    for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
-      items.push({ label: line });
-    }
-  }
-  if (items.length === 0) {
-    void vscode.window.showWarningMessage(
-      `cml-lsp: ${vscode.workspace.asRelativePath(uri)} has no changed params; edit some values first.`,
-    );
-    return;
-  }
-  const accepted = await vscode.window.showQuickPick(items, {
-    title: `Run Experiment (1/${STEPS}): changed params — Enter to continue, Esc to cancel`,
-    placeHolder: `${items.length} change(s) in ${vscode.workspace.asRelativePath(uri)}`,
-    ignoreFocusOut: true,
-  });
-  if (!accepted) {
+  if (!(await reviewStep(p, uri))) {
     return;
   }
 
   // Step 2: branch name.
-  const prefix = vscode.workspace.getConfiguration(SECTION).get<string | null>('experiment.branchPrefix') ?? 'exp/';
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 13);
   const branch = await vscode.window.showInputBox({
-    title: `Run Experiment (2/${STEPS}): branch name`,
-    value: preview.branch ?? `${prefix}${stamp}`,
+    title: stepTitle(2, 'branch name'),
+    prompt: `The new branch, created from ${p.base_branch} (${p.base_commit.slice(0, 7)}) and pushed to ${p.remote}`,
+    value: p.branch,
     ignoreFocusOut: true,
     validateInput: (v) =>
-      v.trim() === ''
-        ? 'A branch name is required'
-        : /[\s~^:?*[\\]|\.\.|@\{|\.lock$|\/$/.test(v)
-          ? 'Not a valid git branch name'
-          : undefined,
+      v.trim() === '' ? 'A branch name is required' : BAD_BRANCH.test(v.trim()) ? 'Not a valid git branch name' : undefined,
   });
-  if (!branch) {
+  if (branch === undefined) {
     return;
   }
 
-  // Step 3: commit message.
-  const defaultMessage =
-    preview.message ??
-    `Experiment: ${changes
-      .map((c) => `${c.key ?? c.path}=${show(c.new ?? c.after)}`)
-      .join(', ')
-      .slice(0, 200)}`;
-  const message = await vscode.window.showInputBox({
-    title: `Run Experiment (3/${STEPS}): commit message`,
-    value: defaultMessage,
+  // Step 3: title (commit subject and PR title).
+  const title = await vscode.window.showInputBox({
+    title: stepTitle(3, 'title (commit and pull request)'),
+    value: p.title,
     ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() === '' ? 'A commit message is required' : undefined),
+    validateInput: (v) => (v.trim() === '' ? 'A title is required' : undefined),
   });
-  if (!message) {
+  if (title === undefined) {
     return;
   }
 
-  // Step 4: pull request into which base branch, or push only.
-  const base = preview.base ?? 'main';
-  const prompt = await vscode.window.showQuickPick(
-    [
-      { label: `$(git-pull-request) Open a pull request into ${base}`, action: 'pr' as const },
-      { label: '$(git-pull-request) Open a pull request into another branch…', action: 'other' as const },
-      { label: '$(cloud-upload) Push the branch only', action: 'push' as const },
-    ],
-    { title: `Run Experiment (4/${STEPS}): pull request`, ignoreFocusOut: true },
-  );
-  if (!prompt) {
+  // Step 4: description (commit body and PR text), optional.
+  const description = await vscode.window.showInputBox({
+    title: stepTitle(4, 'description (optional)'),
+    prompt: 'Commit body and pull request text. Leave empty for the generated one (the params diff).',
+    placeHolder: 'e.g. Try a smaller learning rate',
+    value: '',
+    ignoreFocusOut: true,
+  });
+  if (description === undefined) {
     return;
   }
-  let baseBranch: string | undefined = base;
-  if (prompt.action === 'other') {
-    baseBranch = await vscode.window.showInputBox({
-      title: `Run Experiment (4/${STEPS}): base branch of the pull request`,
-      value: base,
-      ignoreFocusOut: true,
-    });
-    if (!baseBranch) {
-      return;
+
+  // Step 5: open a PR, commit on the base branch, or push only.
+  const prInto = p.pr_target ?? p.base_branch;
+  let prNote: string;
+  if (!p.forge) {
+    prNote = `forge unknown${p.forge_note ? `: ${p.forge_note}` : ''}`;
+  } else if (p.token_found) {
+    prNote = `through the ${forgeName(p.forge)} API`;
+  } else {
+    prNote = `no ${tokenVar(p.forge)} found: the pull request page will be opened for manual creation`;
+  }
+  const targets: (vscode.QuickPickItem & { value: Target })[] = [
+    { label: `$(git-pull-request) Open a pull request into ${prInto}`, description: prNote, value: 'pr' },
+    {
+      label: `$(git-commit) Commit on ${p.base_branch}`,
+      description: `push ${p.base_branch} itself (fast-forward), no pull request`,
+      value: 'base',
+    },
+    { label: '$(cloud-upload) Push the branch only', description: `push ${branch.trim()}, no pull request`, value: 'push' },
+  ];
+  const target = await vscode.window.showQuickPick(targets, {
+    title: stepTitle(5, 'pull request'),
+    placeHolder: `${branch.trim()} → ${p.remote}`,
+    ignoreFocusOut: true,
+  });
+  if (!target) {
+    return;
+  }
+
+  const args: ExperimentArgs = { uri: uriText, title: title.trim() };
+  if (description.trim() !== '') {
+    args.description = description;
+  }
+  if (target.value === 'base') {
+    args.toBase = true;
+  } else {
+    args.branch = branch.trim();
+    if (target.value === 'push') {
+      args.noPr = true;
     }
   }
-  const args: RunExperimentArgs = {
-    uri: uriText,
-    branch: branch.trim(),
-    message,
-    title: message.split('\n')[0],
-    base: prompt.action === 'push' ? undefined : baseBranch,
-    openPr: prompt.action !== 'push',
-  };
+  await runWithProgress(ctx, client, args, target.value === 'base' ? p.base_branch : args.branch!);
+}
 
-  let result: RunExperimentResult;
+async function runWithProgress(ctx: CommandContext, client: LanguageClient, args: ExperimentArgs, branch: string) {
+  const workDoneToken = `cml-lsp/run-experiment/${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  interactive.runs++;
+  let outcome: ExperimentOutcome | undefined;
+  let error: unknown;
   try {
-    result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `CML: pushing experiment branch ${args.branch}…` },
-      async () => (await callServer<RunExperimentResult | null>(client, SERVER.runExperiment, args)) ?? {},
+    outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `CML: experiment on ${branch}`, cancellable: true },
+      async (progress, token) => {
+        // The server's $/progress for our token (Committing params / Pushing the branch /
+        // Opening the pull request) lands in this notification.
+        const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
+          if (v.kind !== 'end' && v.message) {
+            progress.report({ message: v.message });
+          }
+        });
+        try {
+          return await callServer<ExperimentOutcome>(client, SERVER.runExperiment, args, { workDoneToken, token });
+        } finally {
+          sub.dispose();
+        }
+      },
     );
   } catch (e) {
-    showError(ctx, 'the experiment failed', e);
-    return;
+    error = e;
+  } finally {
+    interactive.runs--;
   }
-  const pr = result.pr;
-  const url = result.prUrl ?? result.url ?? (typeof pr === 'string' ? pr : (pr?.html_url ?? pr?.url));
-  const pushed = `Experiment pushed to branch ${result.branch ?? args.branch}`;
-  if (url) {
-    const pick = await vscode.window.showInformationMessage(`${pushed}. Pull request: ${url}`, 'Open PR');
-    if (pick === 'Open PR') {
-      await vscode.env.openExternal(vscode.Uri.parse(url));
+  // The server's info messages held back during the run, except its summary (shown below
+  // with an "Open" button), are shown after all.
+  const held = interactive.held;
+  interactive.held = [];
+  for (const m of held) {
+    if (m !== outcome?.summary) {
+      void vscode.window.showInformationMessage(m);
     }
+  }
+  if (outcome) {
+    showOutcome(outcome);
+  } else if (isCancelled(error)) {
+    void vscode.window.showInformationMessage('cml-lsp: the experiment was cancelled before the push.');
   } else {
-    void vscode.window.showInformationMessage(`${pushed}.`);
+    showRunError(ctx, error);
   }
 }
 
-// --- CML: Generate Workflow… ----------------------------------------------------------
+function showOutcome(o: ExperimentOutcome): void {
+  const url = o.url ?? undefined;
+  let text = o.summary;
+  if (url && !text.includes(url)) {
+    text += o.pr_created || o.pr_existed ? ` Pull request: ${url}` : ` Create the pull request: ${url}`;
+  }
+  if (o.warnings.length > 0) {
+    void vscode.window.showWarningMessage(`cml-lsp: ${o.warnings.join(' ')}`);
+  }
+  const buttons = url ? ['Open'] : [];
+  void vscode.window.showInformationMessage(text, ...buttons).then((pick) => {
+    if (pick === 'Open' && url) {
+      void vscode.env.openExternal(vscode.Uri.parse(url));
+    }
+  });
+}
+
+// --- CML: Generate CML Workflow… -----------------------------------------------------------
 
 interface Choice<T> extends vscode.QuickPickItem {
   value: T;
 }
 
-async function choose<T>(title: string, choices: Choice<T>[]): Promise<T | undefined> {
-  const pick = await vscode.window.showQuickPick(choices, { title, ignoreFocusOut: true });
-  return pick?.value;
-}
-
-async function askText(title: string, value: string, validate?: (v: string) => string | undefined) {
-  return vscode.window.showInputBox({ title, value, ignoreFocusOut: true, validateInput: validate });
-}
-
 const OTHER = '\u0000other';
+const SYNTHETIC_REGIONS = ['us-east', 'us-west', 'eu-north', 'eu-west'];
+const SYNTHETIC_SIZES: Record<string, string> = { s: 'small', m: 'medium', l: 'large', xl: 'extra large' };
+const NATIVE_EXAMPLES: Record<Cloud, { region: string; type: string }> = {
+  aws: { region: 'us-east-2 or us-east-2b', type: 'g4dn.xlarge' },
+  azure: { region: 'eastus', type: 'Standard_NC6' },
+  gcp: { region: 'us-central1-f (a zone)', type: 'n1-standard-4' },
+  kubernetes: { region: '', type: '8-32000+nvidia-tesla-t4*1' },
+};
 
-async function chooseOrType(title: string, choices: Choice<string>[], prompt: string): Promise<string | undefined> {
-  const v = await choose(title, [...choices, { label: 'Other…', description: prompt, value: OTHER }]);
-  if (v !== OTHER) {
-    return v;
-  }
-  return askText(`${title}: ${prompt}`, '', (s) => (s.trim() === '' ? 'A value is required' : undefined));
+/** The synthetic `<size>+<gpu>` combinations CML maps per cloud. */
+function syntheticGpus(cloud: Cloud, size: string): string[] {
+  const combos =
+    cloud === 'kubernetes'
+      ? ['m+k80', 'l+k80', 'xl+k80', 'm+v100', 'l+v100', 'xl+v100']
+      : ['m+t4', 'm+k80', 'l+k80', 'xl+k80', 'm+v100', 'l+v100', 'xl+v100'];
+  return combos.filter((c) => c.startsWith(`${size}+`)).map((c) => c.slice(size.length + 1));
 }
 
-function guessForge(root: string): string {
-  if (fs.existsSync(path.join(root, '.gitlab-ci.yml'))) {
+/** Puts the choice whose value is `preferred` first and marks it as the default. */
+function withDefault<T>(choices: Choice<T>[], preferred: T | undefined): Choice<T>[] {
+  const i = choices.findIndex((c) => c.value === preferred);
+  if (i < 0) {
+    return choices;
+  }
+  const first = { ...choices[i], description: `${choices[i].description ?? ''} (default)`.trim() };
+  return [first, ...choices.slice(0, i), ...choices.slice(i + 1)];
+}
+
+class Wizard {
+  private step = 0;
+  constructor(private readonly total: number) {}
+
+  title(what: string): string {
+    this.step++;
+    return `Generate CML Workflow (${this.step}/${this.total}): ${what}`;
+  }
+
+  async choose<T>(what: string, choices: Choice<T>[]): Promise<T | undefined> {
+    const pick = await vscode.window.showQuickPick(choices, { title: this.title(what), ignoreFocusOut: true });
+    return pick?.value;
+  }
+
+  async text(what: string, value: string, validate?: (v: string) => string | undefined, prompt?: string) {
+    return vscode.window.showInputBox({ title: this.title(what), value, prompt, ignoreFocusOut: true, validateInput: validate });
+  }
+
+  /** A pick list with an "Other…" entry that asks for free text. */
+  async chooseOrType(what: string, choices: Choice<string>[], otherPrompt: string): Promise<string | undefined> {
+    const title = this.title(what);
+    const v = (
+      await vscode.window.showQuickPick([...choices, { label: 'Other…', description: otherPrompt, value: OTHER }], {
+        title,
+        ignoreFocusOut: true,
+      })
+    )?.value;
+    if (v !== OTHER) {
+      return v;
+    }
+    return vscode.window.showInputBox({
+      title: `${title}: other`,
+      prompt: otherPrompt,
+      ignoreFocusOut: true,
+      validateInput: (s) => (s.trim() === '' ? 'A value is required' : undefined),
+    });
+  }
+}
+
+/** The `cml-lsp.generate` setting: wizard defaults (the server applies them as well). */
+function wizardDefaults(scope?: vscode.Uri): WizardOptions {
+  const v = vscode.workspace.getConfiguration(SECTION, scope).get<unknown>('generate');
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as WizardOptions) : {};
+}
+
+async function guessForge(folder: vscode.Uri): Promise<ForgeKind> {
+  const exists = async (rel: string) => {
+    try {
+      await vscode.workspace.fs.stat(vscode.Uri.joinPath(folder, rel));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (await exists('.gitlab-ci.yml')) {
     return 'gitlab';
   }
-  if (fs.existsSync(path.join(root, 'bitbucket-pipelines.yml'))) {
+  if (await exists('bitbucket-pipelines.yml')) {
     return 'bitbucket';
   }
   return 'github';
@@ -333,169 +755,226 @@ async function generateWorkflow(ctx: CommandContext): Promise<void> {
   if (!client) {
     return;
   }
-  const folder =
-    (vscode.window.activeTextEditor && vscode.workspace.getWorkspaceFolder(vscode.window.activeTextEditor.document.uri)) ??
-    vscode.workspace.workspaceFolders?.[0];
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const folder = (active && vscode.workspace.getWorkspaceFolder(active)) ?? vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
     void vscode.window.showWarningMessage('cml-lsp: open a folder to generate a workflow into.');
     return;
   }
-  const n = 9;
-  const t = (i: number, what: string) => `Generate Workflow (${i}/${n}): ${what}`;
+  const defaults = wizardDefaults(folder.uri);
+  const w = new Wizard(9);
 
-  const guessed = guessForge(folder.uri.fsPath);
-  const forges: Choice<string>[] = [
-    { label: 'GitHub Actions', description: '.github/workflows/cml.yaml', value: 'github' },
-    { label: 'GitLab CI', description: '.gitlab-ci.yml', value: 'gitlab' },
-    { label: 'Bitbucket Pipelines', description: 'bitbucket-pipelines.yml', value: 'bitbucket' },
-  ].sort((a, b) => (a.value === guessed ? -1 : b.value === guessed ? 1 : 0));
-  const forge = await choose(t(1, 'forge'), forges);
+  // 1. forge
+  const forge = await w.choose<ForgeKind>(
+    'forge',
+    withDefault<ForgeKind>(
+      [
+        { label: 'GitHub Actions', description: '.github/workflows/', value: 'github' },
+        { label: 'GitLab CI', description: '.gitlab-ci.yml', value: 'gitlab' },
+        { label: 'Bitbucket Pipelines', description: 'bitbucket-pipelines.yml', value: 'bitbucket' },
+      ],
+      defaults.forge ?? (await guessForge(folder.uri)),
+    ),
+  );
   if (!forge) {
     return;
   }
-  const cloud = await choose(t(2, 'cloud'), [
-    { label: 'aws', description: 'Amazon Web Services', value: 'aws' },
-    { label: 'azure', description: 'Microsoft Azure', value: 'azure' },
-    { label: 'gcp', description: 'Google Cloud', value: 'gcp' },
-    { label: 'kubernetes', description: 'a Kubernetes cluster', value: 'kubernetes' },
-  ]);
+  // 2. cloud
+  const cloud = await w.choose<Cloud>(
+    'cloud',
+    withDefault<Cloud>(
+      [
+        { label: 'aws', description: 'Amazon Web Services', value: 'aws' },
+        { label: 'azure', description: 'Microsoft Azure', value: 'azure' },
+        { label: 'gcp', description: 'Google Cloud', value: 'gcp' },
+        { label: 'kubernetes', description: 'a Kubernetes cluster', value: 'kubernetes' },
+      ],
+      defaults.cloud ?? 'aws',
+    ),
+  );
   if (!cloud) {
     return;
   }
+  const ex = NATIVE_EXAMPLES[cloud];
+  // 3. region (the Kubernetes runner has none)
   let region: string | undefined;
-  if (cloud !== 'kubernetes') {
-    region = await chooseOrType(
-      t(3, 'region'),
-      ['us-east', 'us-west', 'eu-west', 'eu-north'].map((r) => ({ label: r, description: 'CML generic region', value: r })),
-      `a native ${cloud} region`,
+  if (cloud === 'kubernetes') {
+    w.title('region');
+  } else {
+    region = await w.chooseOrType(
+      'region',
+      withDefault(
+        SYNTHETIC_REGIONS.map((r) => ({ label: r, description: 'CML generic region', value: r })),
+        defaults.region ?? 'us-west',
+      ),
+      `a native ${cloud} region, e.g. ${ex.region}`,
     );
     if (!region) {
       return;
     }
   }
-  const type = await chooseOrType(
-    t(4, 'machine type'),
-    [
-      { label: 'm', description: 'CML generic: medium', value: 'm' },
-      { label: 'l', description: 'CML generic: large', value: 'l' },
-      { label: 'xl', description: 'CML generic: extra large', value: 'xl' },
-    ],
-    `a native ${cloud} instance type`,
+  // 4. machine type
+  const machineType = await w.chooseOrType(
+    'machine type',
+    withDefault(
+      Object.entries(SYNTHETIC_SIZES).map(([v, d]) => ({ label: v, description: `CML generic: ${d}`, value: v })),
+      defaults.machineType ?? 'm',
+    ),
+    `a native ${cloud} type, e.g. ${ex.type}`,
   );
-  if (!type) {
+  if (!machineType) {
     return;
   }
-  // As in the Studio wizard: a GPU is chosen for CML's generic types and on GCP.
+  // 5. GPU: a synthetic size takes a synthetic GPU; a native GCP type a native accelerator;
+  //    native AWS/Azure types and Kubernetes types carry theirs; Bitbucket runners have none.
   let gpu: string | undefined;
-  if (['m', 'l', 'xl'].includes(type) || cloud === 'gcp') {
-    gpu = await chooseOrType(
-      t(5, 'GPU'),
-      [
-        { label: 'none', description: 'CPU only', value: 'none' },
-        { label: 'k80', value: 'k80' },
-        { label: 'v100', value: 'v100' },
-        { label: 'tesla', value: 'tesla' },
-      ],
-      'a native GPU name',
-    );
+  const synthetic = machineType in SYNTHETIC_SIZES;
+  const gpuChoices: Choice<string>[] = [{ label: 'none', description: 'CPU only', value: 'none' }];
+  if (forge !== 'bitbucket') {
+    if (synthetic) {
+      gpuChoices.push(...syntheticGpus(cloud, machineType).map((g) => ({ label: g, description: `${machineType}+${g}`, value: g })));
+    } else if (cloud === 'gcp' && !machineType.includes('+')) {
+      gpuChoices.push(
+        ...['nvidia-tesla-t4', 'k80', 'v100'].map((g) => ({ label: g, description: 'accelerator', value: g })),
+      );
+    }
+  }
+  if (gpuChoices.length === 1) {
+    w.title('GPU');
+  } else {
+    gpu = await w.chooseOrType('GPU', withDefault(gpuChoices, defaults.gpu ?? 'none'), 'a GPU name');
     if (!gpu) {
       return;
     }
   }
-  const spot = await choose(t(6, 'spot instance'), [
-    { label: 'No', description: 'on-demand instance', value: false },
-    { label: 'Yes', description: '--cloud-spot: cheaper, may be preempted', value: true },
-  ]);
-  if (spot === undefined) {
-    return;
+  // 6. spot (not on Kubernetes)
+  let spot = false;
+  if (cloud === 'kubernetes') {
+    w.title('spot instance');
+  } else {
+    const s = await w.choose<boolean>(
+      'spot instance',
+      withDefault<boolean>(
+        [
+          { label: 'No', description: 'on-demand machine', value: false },
+          { label: 'Yes', description: '--cloud-spot: cheaper, may be preempted', value: true },
+        ],
+        defaults.spot ?? false,
+      ),
+    );
+    if (s === undefined) {
+      return;
+    }
+    spot = s;
   }
-  const hdd = await askText(t(7, 'disk size in GB (--cloud-hdd-size)'), '100', (v) =>
-    /^[1-9][0-9]*$/.test(v.trim()) ? undefined : 'A whole number of GB',
+  // 7. disk size
+  const hdd = await w.text(
+    'disk size in GB (--cloud-hdd-size)',
+    String(defaults.hddSize ?? 100),
+    (v) => (/^[1-9][0-9]{0,5}$/.test(v.trim()) ? undefined : 'A whole number of GB'),
   );
   if (!hdd) {
     return;
   }
-  const reuse = await choose<'reuse' | 'reuse-idle' | 'none'>(t(8, 'reuse runners'), [
-    { label: 'reuse-idle', description: 'reuse a matching idle runner, else launch one', value: 'reuse-idle' },
-    { label: 'reuse', description: 'launch nothing if a matching runner exists', value: 'reuse' },
+  // 8. runner reuse (Bitbucket rejects --reuse-idle)
+  const allReuse: Choice<ReuseMode>[] = [
+    { label: 'reuse-idle', description: '--reuse-idle: launch unless a matching runner is idle', value: 'reuse-idle' },
+    { label: 'reuse', description: '--reuse: launch nothing if a matching runner is online', value: 'reuse' },
+    { label: 'single', description: '--single: the runner takes one job, then goes away', value: 'single' },
     { label: 'none', description: 'always launch a new runner', value: 'none' },
-  ]);
+  ];
+  const reuseChoices = allReuse.filter((c) => forge !== 'bitbucket' || c.value !== 'reuse-idle');
+  const reuse = await w.choose<ReuseMode>(
+    'reuse runners',
+    withDefault(reuseChoices, defaults.reuse ?? (forge === 'bitbucket' ? 'none' : 'reuse-idle')),
+  );
   if (!reuse) {
     return;
   }
-  const labels = await askText(t(9, 'runner labels (comma separated)'), forge === 'bitbucket' ? 'cml.runner' : 'cml', (v) =>
-    v.trim() === '' ? 'At least one label' : undefined,
+  // 9. labels
+  const labelText = await w.text(
+    'runner labels (comma separated)',
+    (defaults.labels ?? ['cml']).join(','),
+    (v) => (v.split(',').some((l) => l.trim() === '') ? 'Labels are comma separated and not empty' : undefined),
   );
-  if (!labels) {
+  if (!labelText) {
     return;
   }
-  const folderUri = client.code2ProtocolConverter.asUri(folder.uri);
-  const args: GenerateWorkflowArgs = {
-    uri: folderUri,
-    root: folderUri,
+
+  const args: GenerateArgs = {
+    root: client.code2ProtocolConverter.asUri(folder.uri),
+    apply: true,
     forge,
     cloud,
-    region,
-    type,
-    gpu: gpu === 'none' ? undefined : gpu,
+    machineType: machineType.trim(),
     spot,
     hddSize: Number(hdd.trim()),
     reuse,
-    labels: labels.trim(),
+    labels: labelText.split(',').map((l) => l.trim()),
   };
-  let result: GenerateWorkflowResult | string | null;
+  if (region) {
+    args.region = region.trim();
+  }
+  if (gpu) {
+    args.gpu = gpu.trim();
+  }
+  let result: GenerateResult;
   try {
-    result = await callServer<GenerateWorkflowResult | string | null>(client, SERVER.generateWorkflow, args);
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'CML: generating the workflow' },
+      () => callServer<GenerateResult>(client, SERVER.generateWorkflow, args),
+    );
   } catch (e) {
+    const exists = /^(\S+) already exists/.exec(errorText(e));
+    if (exists) {
+      const target = vscode.Uri.joinPath(folder.uri, exists[1]);
+      void vscode.window.showErrorMessage(`cml-lsp: ${errorText(e)}`, 'Open File').then((pick) => {
+        if (pick === 'Open File') {
+          void vscode.window.showTextDocument(target);
+        }
+      });
+      return;
+    }
     showError(ctx, 'could not generate the workflow', e);
     return;
   }
-  await openGenerated(client, result);
-}
-
-async function openGenerated(client: LanguageClient, result: GenerateWorkflowResult | string | null): Promise<void> {
-  if (result === null || result === undefined) {
-    // The server applied the edit itself (workspace/applyEdit); nothing left to do.
-    return;
+  if (result.warnings.length > 0) {
+    void vscode.window.showWarningMessage(`cml-lsp: ${result.warnings.join(' ')}`);
   }
-  const r: GenerateWorkflowResult = typeof result === 'string' ? { text: result } : result;
-  let target = r.uri ? client.protocol2CodeConverter.asUri(r.uri) : r.path ? vscode.Uri.file(r.path) : undefined;
-  if (r.edit) {
-    const edit = await client.protocol2CodeConverter.asWorkspaceEdit(r.edit);
-    if (!edit || !(await vscode.workspace.applyEdit(edit))) {
-      void vscode.window.showErrorMessage('cml-lsp: the workflow edit could not be applied.');
-      return;
+  if (result.applied) {
+    // VS Code applies the server's CreateFile + insert to an open, unsaved buffer; the
+    // file is new (or was blank), so write it to disk right away.
+    const target = client.protocol2CodeConverter.asUri(result.uri).toString();
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target);
+    if (doc?.isDirty) {
+      await doc.save();
     }
-    target = target ?? edit.entries()[0]?.[0];
-  } else if (r.text !== undefined) {
-    if (target && !fs.existsSync(target.fsPath)) {
-      const edit = new vscode.WorkspaceEdit();
-      edit.createFile(target, { ignoreIfExists: false });
-      edit.insert(target, new vscode.Position(0, 0), r.text);
-      await vscode.workspace.applyEdit(edit);
-    } else {
-      const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: r.text });
-      await vscode.window.showTextDocument(doc);
-      if (target) {
-        void vscode.window.showInformationMessage(
-          `cml-lsp: ${vscode.workspace.asRelativePath(target)} exists; the generated workflow opened in a new tab.`,
-        );
-      }
-      return;
-    }
-  }
-  if (target) {
-    await vscode.window.showTextDocument(target);
+  } else {
+    // The server could not write it (e.g. the edit was refused): hand over the text.
+    const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: result.text });
+    await vscode.window.showTextDocument(doc);
+    void vscode.window.showWarningMessage(
+      `cml-lsp: ${result.path} was not written; the generated workflow is in this new tab. ` +
+        `Secrets to create: ${result.secrets.map((s) => s.name).join(', ')}.`,
+    );
   }
 }
 
-// --- registration ------------------------------------------------------------------------
+// --- registration --------------------------------------------------------------------------
 
 export function registerCommands(context: vscode.ExtensionContext, ctx: CommandContext): void {
-  const reg = (id: string, fn: () => unknown) =>
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(`${SECTION}.${id}`, fn));
-  reg('runExperiment', () => runExperiment(ctx));
+  reg('runExperiment', (arg) => runExperiment(ctx, arg));
+  reg('previewExperiment', (arg) => previewExperiment(ctx, arg));
   reg('generateWorkflow', () => generateWorkflow(ctx));
   reg('restartServer', () => ctx.restart());
   reg('showServerLog', () => ctx.showLog());
+  context.subscriptions.push(
+    previewChanged,
+    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, {
+      onDidChange: previewChanged.event,
+      provideTextDocumentContent: (uri) => previewDocs.get(uri.toString()) ?? '',
+    }),
+  );
 }

@@ -5,11 +5,14 @@ import {
   ConfigurationParams,
   LanguageClient,
   LanguageClientOptions,
+  MessageType,
+  ResponseError,
   RevealOutputChannelOn,
   ServerOptions,
+  ShowMessageNotification,
 } from 'vscode-languageclient/node';
 
-import { registerCommands } from './commands';
+import { CLIENT, interactive, registerCommands, SERVER } from './commands';
 import { documentSelector, SECTION, serverExtraEnv, serverSettings } from './config';
 import { resolveServer, ServerNotFound } from './server';
 
@@ -70,6 +73,27 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     traceOutputChannel: traceChannel,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     middleware: {
+      // The server's lenses call its commands directly; route them to the extension's
+      // interactive flows (preview, branch, title, target, then run) instead.
+      provideCodeLenses: async (document, token, next) => {
+        const lenses = await next(document, token);
+        return lenses?.map(routeLens);
+      },
+      resolveCodeLens: async (lens, token, next) => {
+        const resolved = await next(lens, token);
+        return resolved ? routeLens(resolved) : resolved;
+      },
+      window: {
+        // During an interactive run the PR link comes with an "Open" button; do not open
+        // a browser tab unasked.
+        showDocument: async (params, next) => {
+          if (params.external === true && interactive.runs > 0) {
+            return { success: true };
+          }
+          const r = await next(params, new vscode.CancellationTokenSource().token);
+          return r instanceof ResponseError ? { success: false } : r;
+        },
+      },
       workspace: {
         // Answer workspace/configuration for our section without the client-only keys.
         configuration: (params: ConfigurationParams, token, next) => {
@@ -86,6 +110,24 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   client = new LanguageClient(SECTION, NAME, serverOptions, clientOptions);
   try {
     await client.start();
+    // Same as the client's own handler, except that info messages are held back during an
+    // interactive run (its summary is shown with the PR link and an "Open" button).
+    client.onNotification(ShowMessageNotification.type, (message) => {
+      switch (message.type) {
+        case MessageType.Error:
+          void vscode.window.showErrorMessage(message.message);
+          break;
+        case MessageType.Warning:
+          void vscode.window.showWarningMessage(message.message);
+          break;
+        default:
+          if (interactive.runs > 0) {
+            interactive.held.push(message.message);
+          } else {
+            void vscode.window.showInformationMessage(message.message);
+          }
+      }
+    });
   } catch (e) {
     const msg = `cml-lsp: the server (${server.command}) failed to start: ${e instanceof Error ? e.message : e}`;
     log(msg);
@@ -96,6 +138,16 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
       }
     });
   }
+}
+
+/** A server lens running or previewing an experiment, pointed at the extension's command. */
+function routeLens(lens: vscode.CodeLens): vscode.CodeLens {
+  const cmd = lens.command;
+  if (cmd?.command === SERVER.runExperiment || cmd?.command === SERVER.previewExperiment) {
+    const target = cmd.command === SERVER.runExperiment ? CLIENT.runExperiment : CLIENT.previewExperiment;
+    lens.command = { ...cmd, command: target, arguments: cmd.arguments };
+  }
+  return lens;
 }
 
 async function stopClient(): Promise<void> {

@@ -2,12 +2,16 @@
 # VS Code e2e: our packaged extension in code-server, driven by chromium + playwright-core.
 #   tests/editors/vscode/run.sh path/to/cml-lsp
 # Needs install.sh to have run. Checks: (1) a broken workflow's `yaml-syntax` diagnostic in
-# the Problems panel, (2) region completion after --cloud-region=, (3) CML: Run Experiment…
-# pushing a branch to a local bare remote and reporting the PR from a forge stand-in,
-# (4) CML: Generate Workflow… opening the generated workflow, (5) a wrong server path in
-# the settings giving an error that names the setting.
+# the Problems panel, (2) region completion after --cloud-region= in a `run: |` block,
+# (3) CML: Run Experiment… on an unsaved params.yaml edit: review/branch/title/description/
+# target steps, the branch pushed to a local bare remote with the buffer's text, the PR
+# opened on a forge stand-in (POST /repos/acme/demo/pulls) and its link in a notification,
+# and the code lens opening the same flow, (4) CML: Generate CML Workflow… writing
+# .github/workflows/cml.yml, (5) a wrong server path in the settings giving an error that
+# names the setting. Every step runs by default.
 # Env:
-#   E2E_SKIP       comma-separated steps to skip (completion, runExperiment, generateWorkflow)
+#   E2E_SKIP       local debugging only: comma-separated steps to skip (completion,
+#                  runExperiment, generateWorkflow)
 #   E2E_CACHE      install cache (default ~/.cache/cml-lsp-e2e)
 #   E2E_ARTIFACTS  screenshots (default test-artifacts/vscode/ in the repository)
 #   VSIX           use this .vsix instead of building one
@@ -63,7 +67,7 @@ for _ in $(seq 1 50); do [ -s "$W/forge.port" ] && break; sleep 0.1; done
 [ -s "$W/forge.port" ] || fail "the forge stand-in did not start"
 FORGE_URL=http://127.0.0.1:$(cat "$W/forge.port")
 
-# --- workspace: a git repo whose origin is a local bare repo ---------------------------------
+# --- workspace: a git repo whose origin (github.com/acme/demo) is a local bare repo ---------
 WS=$W/ws
 REMOTE=$W/remotes/acme/demo.git
 mkdir -p "$WS/.github/workflows" "$WS/.vscode" "$(dirname "$REMOTE")"
@@ -93,7 +97,10 @@ EOF
   printf '.vscode/\n' > .gitignore
   git add -A
   git commit -q -m "Initial commit"
-  git remote add origin "$REMOTE"
+  # The remote looks like a GitHub one (so the server knows forge and owner/repo); git
+  # reaches the local bare repo through insteadOf.
+  git remote add origin https://github.com/acme/demo.git
+  git config "url.$W/remotes/.insteadOf" https://github.com/
   git push -q origin main
 )
 

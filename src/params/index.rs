@@ -1,0 +1,121 @@
+//! Loading params files and dvc.yaml files through the [`Workspace`], with a small cache
+//! keyed by (path, hash of the text): a keystroke in one file re-parses only that file.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::model::Tree;
+use super::yaml_model::{self, YamlTree};
+use crate::kind::ParamsFormat;
+use crate::workspace::Workspace;
+
+/// A parsed params file.
+#[derive(Debug)]
+pub struct ParamsDoc {
+    pub path: PathBuf,
+    pub format: ParamsFormat,
+    pub text: Arc<str>,
+    pub tree: Tree,
+    /// For YAML files: the YAML origin of each tree node and the YAML arena.
+    pub yaml: Option<(YamlTree, crate::yaml::Yaml)>,
+}
+
+impl ParamsDoc {
+    pub fn parse(path: &Path, text: Arc<str>) -> ParamsDoc {
+        let format = format_of(path);
+        let (tree, yaml) = match format {
+            ParamsFormat::Json => (super::formats::from_json(&text), None),
+            ParamsFormat::Toml => (super::formats::from_toml(&text), None),
+            ParamsFormat::Python => (Tree::default(), None),
+            ParamsFormat::Yaml => {
+                let y = parse_yaml(&text);
+                let yt = yaml_model::from_yaml(&y);
+                (yt.tree.clone(), Some((yt, y)))
+            }
+        };
+        ParamsDoc { path: path.to_path_buf(), format, text, tree, yaml }
+    }
+}
+
+/// DVC's loader rule: `.json`, `.toml` and `.py` by extension, everything else is YAML.
+pub fn format_of(path: &Path) -> ParamsFormat {
+    match crate::kind::params_format(path) {
+        Some(f) => f,
+        None => ParamsFormat::Yaml,
+    }
+}
+
+/// The one place that calls the YAML layer's parser.
+pub fn parse_yaml(text: &str) -> crate::yaml::Yaml {
+    crate::yaml::parse(text)
+}
+
+fn text_hash(text: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+type Cache = Mutex<HashMap<PathBuf, (u64, Arc<ParamsDoc>)>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+const CACHE_MAX: usize = 256;
+
+/// Parses `text` as the params file (or dvc.yaml) at `path`, reusing the cached parse when
+/// the text is unchanged.
+pub fn load_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
+    let h = text_hash(&text);
+    if let Ok(c) = cache().lock() {
+        if let Some((hh, doc)) = c.get(path) {
+            if *hh == h && *doc.text == *text {
+                return doc.clone();
+            }
+        }
+    }
+    let doc = Arc::new(ParamsDoc::parse(path, text));
+    if let Ok(mut c) = cache().lock() {
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(path.to_path_buf(), (h, doc.clone()));
+    }
+    doc
+}
+
+/// Reads and parses a file of the workspace; `None` when it does not exist.
+pub fn load(ws: &dyn Workspace, path: &Path) -> Option<Arc<ParamsDoc>> {
+    let text = ws.read_text(path)?;
+    Some(load_text(path, text))
+}
+
+/// Joins a relative path as DVC does (`os.path.join` then `normpath`): `..` and `.` folded.
+pub fn join_norm(base: &Path, rel: &str) -> PathBuf {
+    let joined = base.join(rel);
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Every `dvc.yaml` under the workspace roots.
+pub fn dvc_yaml_files(ws: &dyn Workspace) -> Vec<PathBuf> {
+    let mut out = ws.find_files(&["dvc.yaml"]);
+    out.sort();
+    out.dedup();
+    out
+}
