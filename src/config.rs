@@ -22,7 +22,7 @@ pub struct Settings {
     pub experiment: ExperimentSettings,
     /// Default choices of the workflow generator (the wizard's fields: `cloud`, `region`,
     /// `machineType`, `gpu`, `spot`, `hddSize`, `reuse`, `labels`, ...).
-    pub generate: Option<Value>,
+    pub generate: serde_json::Map<String, Value>,
     #[serde(flatten, skip_serializing)]
     pub unknown: BTreeMap<String, Value>,
 }
@@ -115,13 +115,15 @@ impl Settings {
 
     /// The generator's default choices; invalid ones are logged and ignored.
     pub fn wizard_defaults(&self) -> crate::generate::WizardOptions {
-        match &self.generate {
-            None | Some(Value::Null) => Default::default(),
-            Some(v) => crate::generate::WizardOptions::deserialize(v).unwrap_or_else(|e| {
+        if self.generate.is_empty() {
+            return Default::default();
+        }
+        crate::generate::WizardOptions::deserialize(Value::Object(self.generate.clone())).unwrap_or_else(
+            |e| {
                 tracing::warn!("ignoring invalid cml-lsp.generate settings: {e}");
                 Default::default()
-            }),
-        }
+            },
+        )
     }
 
     pub fn kind_rules(&self) -> KindRules {
@@ -133,10 +135,60 @@ impl Settings {
     }
 }
 
+/// Every setting as `{key, type, default}` (dotted keys below `cml-lsp.`), the list that
+/// editor integrations declare; `editors/code/settings-keys.json` is checked against it.
+pub fn setting_keys() -> Vec<Value> {
+    const SECTIONS: [&str; 3] = ["diagnostics", "params", "experiment"];
+    let mut out = Vec::new();
+    let Ok(Value::Object(top)) = serde_json::to_value(Settings::default()) else { return out };
+    for (k, v) in top {
+        match v {
+            Value::Object(section) if SECTIONS.contains(&k.as_str()) => {
+                for (k2, v2) in section {
+                    out.push(key_entry(&format!("{k}.{k2}"), v2));
+                }
+            }
+            v => out.push(key_entry(&k, v)),
+        }
+    }
+    out
+}
+
+fn key_entry(key: &str, default: Value) -> Value {
+    let ty = match &default {
+        Value::Array(_) => Value::from("array"),
+        Value::Bool(_) => Value::from("boolean"),
+        Value::Object(_) => Value::from("object"),
+        Value::Null => serde_json::json!(["string", "null"]),
+        Value::Number(_) => Value::from("number"),
+        Value::String(_) => Value::from("string"),
+    };
+    serde_json::json!({ "key": key, "type": ty, "default": default })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The VS Code extension's settings list must be the server's (the extension's own
+    /// sync check then compares package.json against that file).
+    #[test]
+    fn editor_settings_list_matches_the_struct() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/editors/code/settings-keys.json");
+        let declared: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut expected = setting_keys();
+        let mut declared = declared.as_array().cloned().unwrap_or_default();
+        let by_key = |v: &Value| v["key"].as_str().unwrap_or_default().to_string();
+        expected.sort_by_key(by_key);
+        declared.sort_by_key(by_key);
+        assert_eq!(
+            declared,
+            expected,
+            "update editors/code/settings-keys.json (and package.json) to:\n{}",
+            serde_json::to_string_pretty(&expected).unwrap()
+        );
+    }
 
     #[test]
     fn unknown_keys_are_ignored_and_listed() {

@@ -35,10 +35,7 @@ pub async fn run(ctx: &CommandContext, args: Option<Value>) -> jsonrpc::Result<O
         Some(Value::Object(m)) => m,
         Some(_) => return Err(invalid("cml.generateWorkflow takes one object argument")),
     };
-    let mut choices = match &ctx.snapshot.settings().generate {
-        Some(Value::Object(m)) => m.clone(),
-        _ => Map::new(),
-    };
+    let mut choices = ctx.snapshot.settings().generate.clone();
     for (k, v) in &args {
         if !OWN_KEYS.contains(&k.as_str()) {
             choices.insert(k.clone(), v.clone());
