@@ -168,6 +168,21 @@ fn params_files_named_by_dvc_yaml_are_checked() {
     assert_eq!(out.stderr, "1 error, 0 warnings in 2 files\n");
 }
 
+/// A params file two directories up, checked from the dvc.yaml's own directory with a
+/// relative path: `./../../p.yaml` once normalised to `p.yaml` (a missing file).
+#[test]
+fn params_file_in_a_parent_dir_resolves_from_a_relative_path() {
+    let dvc =
+        b"stages:\n  s:\n    cmd: echo\n    params:\n      - ../../p.yaml:\n          - x\n          - y\n";
+    let dir = tree(&[("a/b/dvc.yaml", dvc), ("p.yaml", b"x: 1\n")]);
+    let out = check_in(&dir.path().join("a/b"), &["."], None);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, "dvc.yaml:7:13: error[params-missing-key]: param 'y' is missing from '../../p.yaml'\n")
+    );
+    assert_eq!(out.stderr, "1 error, 0 warnings in 2 files\n");
+}
+
 #[test]
 fn explicit_files_of_unknown_kind_are_skipped_unless_forced() {
     let dir = tree(&[("ci/pipeline.yml", b"\xff")]);

@@ -134,6 +134,23 @@ fn branch_exists_on_the_remote() {
     assert_eq!(fx.remote_ref("exp/taken"), taken);
 }
 
+/// `--branch` naming the base branch is a usage error, found before anything is
+/// committed, not a push onto the base or a `main...main` link.
+#[test]
+fn branch_equal_to_base_is_a_usage_error() {
+    let fx = Fixture::github();
+    let r = experiment::ExperimentRequest { branch: Some("main".into()), ..req(&fx, &["train.lr=0.01"]) };
+    let before = fx.remote_ref("main");
+    let e = fails(&fx, &r, &[]);
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert_eq!(e.message, "--branch main is the base branch: a pull request needs a branch of its own");
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("pass --to-base to commit on the base branch itself, or --branch NAME for a new branch")
+    );
+    assert_eq!(fx.remote_ref("main"), before);
+}
+
 #[test]
 fn push_to_a_moved_base_is_rejected() {
     let fx = Fixture::github();

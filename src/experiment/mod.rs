@@ -401,6 +401,13 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
         .map_err(|e| ExpError::git("hashing", &e))?
         .to_string();
     let prefix = req.branch_prefix.clone().unwrap_or_else(|| naming::DEFAULT_BRANCH_PREFIX.to_string());
+    if !req.to_base && req.branch.as_deref() == Some(base.branch.as_str()) {
+        return Err(ExpError::new(
+            ErrorKind::Usage,
+            format!("--branch {} is the base branch: a pull request needs a branch of its own", base.branch),
+        )
+        .hint("pass --to-base to commit on the base branch itself, or --branch NAME for a new branch"));
+    }
     let branch = if req.to_base {
         base.branch.clone()
     } else {

@@ -100,11 +100,16 @@ pub fn join_norm(base: &Path, rel: &str) -> PathBuf {
     let mut out = PathBuf::new();
     for c in joined.components() {
         match c {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // Only a named directory cancels a `..`: `../..` stays (popping the first
+            // `..` would point a relative path into the wrong directory), and `/..`
+            // is `/`.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             Component::CurDir => {}
             other => out.push(other.as_os_str()),
         }
@@ -118,4 +123,20 @@ pub fn dvc_yaml_files(ws: &dyn Workspace) -> Vec<PathBuf> {
     out.sort();
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_norm;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn join_norm_keeps_leading_parent_dirs() {
+        assert_eq!(join_norm(Path::new(""), "../../p.yaml"), PathBuf::from("../../p.yaml"));
+        assert_eq!(join_norm(Path::new("."), "../../p.yaml"), PathBuf::from("../../p.yaml"));
+        assert_eq!(join_norm(Path::new("a"), "../../p.yaml"), PathBuf::from("../p.yaml"));
+        assert_eq!(join_norm(Path::new("a/b"), "../../p.yaml"), PathBuf::from("p.yaml"));
+        assert_eq!(join_norm(Path::new("/a"), "../../p.yaml"), PathBuf::from("/p.yaml"));
+        assert_eq!(join_norm(Path::new("a/./b"), "./c/../p.yaml"), PathBuf::from("a/b/p.yaml"));
+    }
 }

@@ -450,6 +450,24 @@ impl Lexer<'_> {
                 }
                 self.pos = i;
             }
+            Some(b'[') => {
+                // GitLab's `$[[ inputs.x ]]` (substituted before the shell runs) or
+                // bash's `$[ arithmetic ]`: one expansion up to the closing brackets.
+                w.expansion = true;
+                let gitlab = self.peek(2) == Some(b'[');
+                w.expression |= gitlab;
+                let close: &[u8] = if gitlab { b"]]" } else { b"]" };
+                let mut i = self.pos + if gitlab { 3 } else { 2 };
+                while i < self.end && self.b[i] != b'\n' && !self.b[i..self.end].starts_with(close) {
+                    i += 1;
+                }
+                if i < self.end && self.b[i..self.end].starts_with(close) {
+                    i += close.len();
+                } else {
+                    w.malformed.push((start, i));
+                }
+                self.pos = i;
+            }
             Some(c) if is_name_start(c) => {
                 w.expansion = true;
                 self.pos += 1;
@@ -513,9 +531,17 @@ impl Lexer<'_> {
                 b'\'' => {
                     w.quoted = true;
                     self.pos += 1;
+                    let inner = self.pos;
                     while self.pos < self.end && self.b[self.pos] != b'\'' {
                         w.push(self.b[self.pos], self.pos);
                         self.pos += 1;
+                    }
+                    // The CI system substitutes `${{ .. }}` and GitLab's `$[[ .. ]]`
+                    // before the shell runs, single quotes or not.
+                    let quoted = &self.b[inner..self.pos];
+                    if quoted.windows(3).any(|t| t == b"${{" || t == b"$[[") {
+                        w.expansion = true;
+                        w.expression = true;
                     }
                     self.pos = (self.pos + 1).min(self.end);
                 }
@@ -697,6 +723,32 @@ mod tests {
     }
 
     #[test]
+    fn ci_expressions_in_single_quotes_and_gitlab_inputs_are_expressions() {
+        let s = tokenize("cml --a='${{ matrix.cloud }}' --b=$[[ inputs.cloud ]] --c='$[[ inputs.r ]]' --d=$[ 1 + 2 ] --e='$X'");
+        let w = &s.commands[0].words;
+        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "cml",
+                "--a=${{ matrix.cloud }}",
+                "--b=$[[ inputs.cloud ]]",
+                "--c=$[[ inputs.r ]]",
+                "--d=$[ 1 + 2 ]",
+                "--e=$X"
+            ]
+        );
+        let flags: Vec<(bool, bool)> = w.iter().map(|w| (w.expansion, w.expression)).collect();
+        assert_eq!(
+            flags,
+            [(false, false), (true, true), (true, true), (true, true), (true, false), (false, false)]
+        );
+        assert_eq!(w[2].range(), (30, 53));
+        assert!(w.iter().all(|w| w.malformed.is_empty()));
+        assert_eq!(tokenize("cml --a=$[[ x").commands[0].words[1].malformed, vec![(8, 13)]);
+    }
+
+    #[test]
     fn malformed_expressions_are_recorded() {
         let s = tokenize("cml --a=${{ github.run_id } --b=${ github.sha }} --c=${{ ok }}");
         let w = &s.commands[0].words;
@@ -707,9 +759,10 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_input() {
-        for t in
-            ["\\", "'", "\"", "$", "$(", "${", "${{", "`", "<<", "2>", "&>", "a\\", "é'ü", "$'\\", "((", "))"]
-        {
+        for t in [
+            "\\", "'", "\"", "$", "$(", "${", "${{", "$[", "$[[", "$[[ ]", "`", "<<", "2>", "&>", "a\\",
+            "é'ü", "$'\\", "((", "))",
+        ] {
             let _ = tokenize(t);
         }
         assert_eq!(words("é ü"), vec![vec!["é", "ü"]]);

@@ -62,8 +62,17 @@ fn env_of(yaml: &Yaml, map: Option<NodeId>) -> Vec<EnvVar> {
         .collect()
 }
 
+/// The mapping that holds the jobs: the first document, or the second when the first is
+/// a GitLab header (`spec:` with `inputs:`, then `---` and the jobs).
 fn root(yaml: &Yaml) -> Option<NodeId> {
-    yaml.root(0).filter(|&r| yaml.is_mapping(r))
+    let first = yaml.root(0).filter(|&r| yaml.is_mapping(r))?;
+    let header = yaml.docs.len() > 1
+        && yaml.entries(first).iter().all(|&(k, _)| yaml.key_str(k) == Some("spec"))
+        && yaml.get(first, "spec").is_some();
+    if header {
+        return yaml.root(1).filter(|&r| yaml.is_mapping(r));
+    }
+    Some(first)
 }
 
 /// Every shell scalar of the file.

@@ -179,6 +179,36 @@ train:
     assert_eq!(run(t, FileKind::GitlabCi), vec![]);
 }
 
+/// A GitLab file with a `spec:` header document: the jobs are in the second document,
+/// and `$[[ inputs.x ]]` is substituted before the shell runs, quoted or not.
+#[test]
+fn gitlab_spec_header_and_inputs() {
+    let t = r#"spec:
+  inputs:
+    cloud:
+      default: aws
+---
+deploy:
+  variables:
+    REPO_TOKEN: $T
+  script:
+    - cml runner launch --cloud=$[[ inputs.cloud ]] --labels=cml
+    - cml runner launch --cloud='$[[ inputs.cloud ]]' --labels=cml
+    - 'cml runner launch --cloud=aws --labels=cml --cloud-region=$[[ inputs.r ]]'
+    - cml runner launch --cloud=aws2 --labels=cml
+"#;
+    let d = run(t, FileKind::GitlabCi);
+    assert_eq!(codes_of(&d), [codes::CML_INVALID_CHOICE]);
+    assert_eq!(d[0].span, at(t, "aws2"));
+}
+
+/// GitHub substitutes `${{ .. }}` before the shell runs, even inside single quotes.
+#[test]
+fn github_expression_in_single_quotes_is_not_checked() {
+    let t = "on: push\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: iterative/setup-cml@v2\n      - env: {REPO_TOKEN: x}\n        run: cml runner launch --cloud='${{ matrix.cloud }}' --labels=cml\n";
+    assert_eq!(run(t, FileKind::GithubWorkflow), vec![]);
+}
+
 #[test]
 fn bitbucket_steps() {
     let t = r#"definitions:
