@@ -157,7 +157,7 @@ pub(crate) fn parse(text: &str) -> Yaml {
     let mut p = Parser {
         t: text,
         b: text.as_bytes(),
-        y: Yaml { source: text.to_string(), nodes: Vec::with_capacity(text.len() / 12), ..Yaml::default() },
+        y: Yaml { source: text.to_string(), nodes: Vec::with_capacity(text.len() / 8), ..Yaml::default() },
         anchors: HashMap::new(),
         anchor_log: Vec::new(),
         sp: Vec::new(),
@@ -405,20 +405,34 @@ impl<'a> Parser<'a> {
         if pairs.len() < 2 {
             return;
         }
-        let mut seen: HashMap<&str, Span> = HashMap::with_capacity(pairs.len());
-        let mut dups = Vec::new();
-        for &(k, _) in pairs {
+        let keys = pairs.iter().filter_map(|&(k, _)| {
             let node = &self.y.nodes[k.0 as usize];
-            let NodeKind::Scalar(Scalar { value, style, .. }) = &node.kind else {
-                continue;
-            };
-            if *style == ScalarStyle::Plain && value == "<<" {
-                continue;
+            match &node.kind {
+                NodeKind::Scalar(Scalar { value, style, .. })
+                    if !(*style == ScalarStyle::Plain && value == "<<") =>
+                {
+                    Some((value.as_str(), node.span))
+                }
+                _ => None,
             }
-            match seen.get(value.as_str()) {
-                Some(&first) => dups.push((node.span, first, value.clone())),
-                None => {
-                    seen.insert(value.as_str(), node.span);
+        });
+        let mut dups = Vec::new();
+        if pairs.len() <= 16 {
+            // Small mappings: pairwise comparison, no allocation.
+            let keys: Vec<(&str, Span)> = keys.collect();
+            for (i, &(v, span)) in keys.iter().enumerate() {
+                if let Some(&(_, first)) = keys[..i].iter().find(|(w, _)| *w == v) {
+                    dups.push((span, first, v.to_string()));
+                }
+            }
+        } else {
+            let mut seen: HashMap<&str, Span> = HashMap::with_capacity(pairs.len());
+            for (v, span) in keys {
+                match seen.get(v) {
+                    Some(&first) => dups.push((span, first, v.to_string())),
+                    None => {
+                        seen.insert(v, span);
+                    }
                 }
             }
         }
