@@ -377,7 +377,10 @@ fn stdin_yaml_diagnostics_count_columns_in_chars() {
     let out =
         check_in(dir.path(), &["--kind", "github", "-", "--stdin-filename", "w.yml"], Some(text.as_bytes()));
     assert_eq!(out.code, 1);
-    assert_eq!(out.stdout.lines().next().unwrap_or(""), "w.yml:7:6: error[yaml-syntax]: unexpected `-`");
+    assert_eq!(
+        out.stdout.lines().next().unwrap_or(""),
+        "w.yml:7:6: error[yaml-syntax]: this line is indented less than the sequence items above"
+    );
     let out = check_in(
         dir.path(),
         &["-", "--stdin-filename", "params.yaml"],

@@ -1,6 +1,12 @@
-//! The YAML layer: an error-tolerant parse (tree-sitter-yaml) into our own arena tree
-//! with byte spans. Parsing never fails: broken input gives a best-effort tree plus
-//! syntax errors with exact spans.
+//! The YAML layer: an error-tolerant parse into our own arena tree with byte spans.
+//! Parsing never fails: broken input gives a best-effort tree plus syntax errors with
+//! exact spans.
+//!
+//! The parser is hand-written (`block.rs`: one forward pass, explicit stacks, linear
+//! time). tree-sitter-yaml was used before; it produced bogus errors and lost the tree
+//! past line 32,768, overflowed its scanner's state on deep indentation, and was 10-30
+//! times slower on large files. It stays as a dev-dependency: the reference of the
+//! differential test (`diff_tests.rs`).
 //!
 //! Invariants:
 //! - Every node span lies inside the text and on char boundaries.
@@ -11,6 +17,10 @@
 
 use crate::diag::Span;
 
+mod block;
+#[cfg(test)]
+mod diff_tests;
+#[cfg(test)]
 mod parse;
 mod query;
 mod scalar;
@@ -18,7 +28,54 @@ mod sourcemap;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{parse, Parsed, YamlParser};
+pub use parser::{parse, Parsed, YamlParser};
+
+mod parser {
+    use super::Yaml;
+    use crate::diag::Span;
+
+    /// Parses a YAML stream. Never fails: broken input gives a best-effort tree and problems.
+    pub fn parse(text: &str) -> Yaml {
+        super::block::parse(text)
+    }
+
+    /// A YAML parser handle; parsing is fast enough that a reparse is a full parse.
+    #[derive(Default)]
+    pub struct YamlParser;
+
+    /// The result of a parse, with its text, for [`YamlParser::reparse`].
+    pub struct Parsed {
+        text: String,
+        pub yaml: Yaml,
+    }
+
+    impl YamlParser {
+        pub fn new() -> YamlParser {
+            YamlParser
+        }
+
+        pub fn parse(&mut self, text: &str) -> Parsed {
+            Parsed { text: text.to_string(), yaml: parse(text) }
+        }
+
+        /// Parses `new_text` after `edits` (each `(range, new_len)`, as in LSP
+        /// `didChange`). The result equals a fresh parse of `new_text`.
+        pub fn reparse(&mut self, _old: &Parsed, new_text: &str, _edits: &[(Span, usize)]) -> Parsed {
+            self.parse(new_text)
+        }
+    }
+
+    impl Parsed {
+        /// See [`YamlParser::reparse`].
+        pub fn reparse(&self, new_text: &str, edits: &[(Span, usize)]) -> Parsed {
+            YamlParser::new().reparse(self, new_text, edits)
+        }
+
+        pub fn text(&self) -> &str {
+            &self.text
+        }
+    }
+}
 pub use sourcemap::SourceMap;
 
 /// Index of a node in [`Yaml::nodes`].
