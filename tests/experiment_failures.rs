@@ -319,3 +319,46 @@ fn retry_with_reuse_branch_opens_the_pr_for_the_pushed_branch() {
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[1].json()["head"], pushed.branch.as_str());
 }
+
+/// `-S train=1` where `train` is a mapping would drop every key under it: refused, naming
+/// the key and its keys, before anything is committed. The same for a list. Replacing a
+/// mapping by a mapping (or a list by a list) is an explicit whole-value edit and works.
+#[test]
+fn a_scalar_over_a_mapping_or_list_is_refused() {
+    let fx = Fixture::github();
+    let cases = [
+        (
+            "train=1",
+            "cannot set train in params.yaml: `train` is a mapping (lr, epochs, optimizer), not a single value; set one of its keys, e.g. train.lr=VALUE",
+        ),
+        (
+            "model=small",
+            "cannot set model in params.yaml: `model` is a mapping (layers), not a single value; set one of its keys, e.g. model.layers=VALUE",
+        ),
+        (
+            "model.layers=3",
+            "cannot set model.layers in params.yaml: `model.layers` is a list (1 item), not a single value; set an item, e.g. model.layers.0=VALUE, or give a whole list, e.g. model.layers=[...]",
+        ),
+        (
+            "train=[1, 2]",
+            "cannot set train in params.yaml: `train` is a mapping (lr, epochs, optimizer), not a list; set one of its keys, e.g. train.lr=VALUE",
+        ),
+    ];
+    for (spec, msg) in cases {
+        let e = fails(&fx, &req(&fx, &[spec]), &[]);
+        assert_eq!((e.kind, e.message.as_str()), (ErrorKind::InvalidOverride, msg), "{spec}");
+    }
+    let p = experiment::preview(&experiment::ExperimentRequest {
+        overrides: vec!["train={lr: 0.5}".into()],
+        ..fx.request()
+    })
+    .unwrap();
+    assert_eq!(
+        p.diff.iter().map(|d| (d.key.as_str(), d.old.as_deref(), d.new.as_deref())).collect::<Vec<_>>(),
+        vec![
+            ("train.lr", Some("0.001"), Some("0.5")),
+            ("train.epochs", Some("10"), None),
+            ("train.optimizer", Some("adam"), None)
+        ]
+    );
+}

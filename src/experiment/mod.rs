@@ -342,6 +342,14 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
             order.push(o.file.clone());
         }
         let text = texts.get(&o.file).expect("inserted above");
+        if let Ok(current) = params::to_value(fmt, text) {
+            if let Some(why) = container_replaced(&current, &o.path, &o.value.value) {
+                return Err(ExpError::new(
+                    ErrorKind::InvalidOverride,
+                    format!("cannot set {} in {}: {why}", o.key(), o.file),
+                ));
+            }
+        }
         let new = params::set(fmt, text, &o.path, &o.value).map_err(|e| {
             ExpError::new(ErrorKind::InvalidOverride, format!("cannot set {} in {}: {e}", o.key(), o.file))
         })?;
@@ -457,6 +465,47 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
         pr_body,
         warnings,
     })
+}
+
+/// Why setting `path` to `new` is refused: it would replace a non-empty mapping by something
+/// that is not a mapping, or a non-empty list by something that is not a list, dropping every
+/// param under it (almost always a key path cut short, e.g. `train=1` for `train.lr=1`).
+fn container_replaced(
+    current: &serde_json::Value,
+    path: &[String],
+    new: &serde_json::Value,
+) -> Option<String> {
+    use serde_json::Value;
+    let mut cur = current;
+    for seg in path {
+        cur = match cur {
+            Value::Object(m) => m.get(seg)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    let key = path.join(".");
+    let new_kind = match new {
+        Value::Object(_) => "a mapping",
+        Value::Array(_) => "a list",
+        _ => "a single value",
+    };
+    match cur {
+        Value::Object(m) if !m.is_empty() && !new.is_object() => {
+            let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+            let first = keys[0];
+            Some(format!(
+                "`{key}` is a mapping ({}), not {new_kind}; set one of its keys, e.g. {key}.{first}=VALUE",
+                keys.join(", ")
+            ))
+        }
+        Value::Array(a) if !a.is_empty() && !new.is_array() => Some(format!(
+            "`{key}` is a list ({} item{}), not {new_kind}; set an item, e.g. {key}.0=VALUE, or give a whole list, e.g. {key}=[...]",
+            a.len(),
+            if a.len() == 1 { "" } else { "s" }
+        )),
+        _ => None,
+    }
 }
 
 fn find_auth(p: &Plan, deps: &Deps<'_>) -> Option<forge::Auth> {
