@@ -7,7 +7,9 @@
 //!
 //! - [`preview`]`(&ExperimentRequest) -> Result<Preview, ExpError>`: what a run would do
 //!   (params diff per dotted key, target branch, remote, forge, PR target, title, warnings),
-//!   changing nothing (not even the object database). Backs `cml.previewExperiment`.
+//!   changing nothing (not even the object database). Like a run it asks the remote
+//!   (`git ls-remote`) whether the branch exists, and fails the same way when it is taken.
+//!   Backs `cml.previewExperiment`.
 //! - [`run`]`(&ExperimentRequest, progress, cancel) -> Result<Outcome, ExpError>`: commit,
 //!   push, open the PR. `progress` is called at each [`Step`]; `cancel` is checked before
 //!   the commit and again before the push (after the push the run completes). git2 and the
@@ -134,6 +136,9 @@ pub struct Preview {
     pub files: Vec<String>,
     pub diff: Vec<DiffEntry>,
     pub warnings: Vec<String>,
+    /// The branch exists on the remote with this very edit (`reuse_branch`): it would not be
+    /// pushed again, only the pull request opened.
+    pub reuses_branch: bool,
 }
 
 /// The result of a run.
@@ -517,6 +522,8 @@ fn find_auth(p: &Plan, deps: &Deps<'_>) -> Option<forge::Auth> {
 pub fn preview_with(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Preview, ExpError> {
     let p = plan(req, deps)?;
     let opens_pr = !req.to_base && !req.no_pr && p.forge.is_ok();
+    // What the run would find on the remote: a taken branch fails the preview the same way.
+    let reuses_branch = !req.to_base && existing_branch(&p, req, deps, tree_in_memory(&p)?)?.is_some();
     Ok(Preview {
         base_branch: p.base.branch.clone(),
         base_commit: p.base.commit.to_string(),
@@ -536,7 +543,54 @@ pub fn preview_with(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Preview,
         files: p.files.iter().map(|f| f.path.clone()).collect(),
         diff: p.diff.clone(),
         warnings: p.warnings.clone(),
+        reuses_branch,
     })
+}
+
+/// Looks the branch up on the remote (`git ls-remote`), as a run does before pushing:
+/// `Ok(None)` when it is free; with `reuse_branch`, `Ok(Some(commit))` when it holds exactly
+/// this edit (`tree` on the base commit); else the error the run stops with.
+fn existing_branch(
+    p: &Plan,
+    req: &ExperimentRequest,
+    deps: &Deps<'_>,
+    tree: git2::Oid,
+) -> Result<Option<git2::Oid>, ExpError> {
+    if req.to_base {
+        return Ok(None);
+    }
+    let existing =
+        deps.git.remote_branch(&p.workdir, &p.remote, &p.branch).map_err(|f| push_error(f, p, false))?;
+    let Some(remote_oid) = existing else { return Ok(None) };
+    let same = git2::Oid::from_str(&remote_oid)
+        .ok()
+        .and_then(|o| p.repo.find_commit(o).ok())
+        .filter(|c| c.tree_id() == tree && c.parent_id(0).ok() == Some(p.base.commit));
+    match (req.reuse_branch, same) {
+        (true, Some(c)) => Ok(Some(c.id())),
+        (true, None) => Err(ExpError::new(
+            ErrorKind::BranchExists,
+            format!("branch {} exists on {} with other content than this edit", p.branch, p.remote),
+        )
+        .hint("pick another name with --branch NAME")),
+        (false, _) => Err(ExpError::new(
+            ErrorKind::BranchExists,
+            format!("branch {} already exists on {}", p.branch, p.remote),
+        )
+        .hint("pass --reuse-branch to open the pull request for it, or --branch NAME for a new one")),
+    }
+}
+
+/// The tree a run would commit, computed in memory: the repository's object database gets
+/// an in-memory backend first, so nothing is written to disk.
+fn tree_in_memory(p: &Plan) -> Result<git2::Oid, ExpError> {
+    let odb = p.repo.odb().map_err(|e| ExpError::git("opening the object database", &e))?;
+    odb.add_new_mempack_backend(1000).map_err(|e| ExpError::git("opening the object database", &e))?;
+    git::build_tree(&p.repo, p.base.commit, &blobs(p))
+}
+
+fn blobs(p: &Plan) -> Vec<(String, Vec<u8>, i32)> {
+    p.files.iter().map(|f| (f.path.clone(), f.new_text.clone().into_bytes(), f.mode)).collect()
 }
 
 fn push_error(f: git::GitFailure, p: &Plan, to_base: bool) -> ExpError {
@@ -597,48 +651,15 @@ pub fn run_with(
             p.base.branch
         ),
     );
-    let blobs: Vec<(String, Vec<u8>, i32)> =
-        p.files.iter().map(|f| (f.path.clone(), f.new_text.clone().into_bytes(), f.mode)).collect();
-    let tree = git::build_tree(&p.repo, p.base.commit, &blobs)?;
+    let tree = git::build_tree(&p.repo, p.base.commit, &blobs(&p))?;
     let mut commit = git::commit(&p.repo, deps.git, tree, p.base.commit, &p.message)?;
     tracing::info!(commit = %commit, branch = %p.branch, "experiment commit created");
 
     let compare = p.forge.as_ref().ok().map(|f| forge::compare_url(f, &p.base.branch, &p.branch));
     let mut pushed = true;
-    if !req.to_base {
-        let existing =
-            deps.git.remote_branch(&p.workdir, &p.remote, &p.branch).map_err(|f| push_error(f, &p, false))?;
-        if let Some(remote_oid) = existing {
-            let same = git2::Oid::from_str(&remote_oid)
-                .ok()
-                .and_then(|o| p.repo.find_commit(o).ok())
-                .filter(|c| c.tree_id() == tree && c.parent_id(0).ok() == Some(p.base.commit));
-            match (req.reuse_branch, same) {
-                (true, Some(c)) => {
-                    commit = c.id();
-                    pushed = false;
-                }
-                (true, None) => {
-                    return Err(ExpError::new(
-                        ErrorKind::BranchExists,
-                        format!(
-                            "branch {} exists on {} with other content than this edit",
-                            p.branch, p.remote
-                        ),
-                    )
-                    .hint("pick another name with --branch NAME"))
-                }
-                (false, _) => {
-                    return Err(ExpError::new(
-                        ErrorKind::BranchExists,
-                        format!("branch {} already exists on {}", p.branch, p.remote),
-                    )
-                    .hint(
-                        "pass --reuse-branch to open the pull request for it, or --branch NAME for a new one",
-                    ))
-                }
-            }
-        }
+    if let Some(c) = existing_branch(&p, req, deps, tree)? {
+        commit = c;
+        pushed = false;
     }
     if pushed {
         if cancel.load(Ordering::SeqCst) {
