@@ -120,7 +120,7 @@ fn unknown_host_pushes_and_says_why_there_is_no_pr() {
     assert_eq!(out.url, None);
     assert_eq!(
         out.summary,
-        "Pushed exp/lr on origin; no pull request: cannot tell which forge hosts git.corp.example (not GitHub, GitLab or Bitbucket by name); pass --forge to say which"
+        "Pushed exp/lr to origin; no pull request: cannot tell which forge hosts git.corp.example (not GitHub, GitLab or Bitbucket by name); pass --forge to say which"
     );
     // --forge gitlab makes it a GitLab project.
     let fx = Fixture::new("git.corp.example", "ml/model");

@@ -454,6 +454,11 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
     let message = naming::commit_message(&title, req.description.as_deref(), &diff);
     let pr_body = naming::pr_body(req.description.as_deref(), &diff);
     warnings.extend(dvc::untracked_warnings(&diff, &git::dvc_files(&repo, base.commit)));
+    if !req.to_base && repo.find_branch(&branch, git2::BranchType::Local).is_ok() {
+        warnings.push(format!(
+            "a local branch {branch} exists: it is left as it is (the experiment branch is only created on {remote})"
+        ));
+    }
     Ok(Plan {
         repo,
         workdir,
@@ -643,14 +648,13 @@ pub fn run_with(
     if cancel.load(Ordering::SeqCst) {
         return Err(cancelled());
     }
-    progress(
-        Step::Commit,
-        &format!(
-            "Committing {} on {}",
-            p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
-            p.base.branch
-        ),
-    );
+    let names = p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", ");
+    let doing = if req.to_base {
+        format!("Committing {names} on {}", p.base.branch)
+    } else {
+        format!("Committing {names} to {} (based on {})", p.branch, p.base.branch)
+    };
+    progress(Step::Commit, &doing);
     let tree = git::build_tree(&p.repo, p.base.commit, &blobs(&p))?;
     let mut commit = git::commit(&p.repo, deps.git, tree, p.base.commit, &p.message)?;
     tracing::info!(commit = %commit, branch = %p.branch, "experiment commit created");
@@ -684,7 +688,11 @@ pub fn run_with(
         warnings: p.warnings.clone(),
         summary: String::new(),
     };
-    let verb = if pushed { "Pushed" } else { "Found" };
+    let done = if pushed {
+        format!("Pushed {} to {}", p.branch, p.remote)
+    } else {
+        format!("Found {} on {}", p.branch, p.remote)
+    };
     if req.to_base {
         out.summary = format!(
             "Pushed {:.7} to {} on {} (your local {} is unchanged; pull to get it)",
@@ -694,13 +702,13 @@ pub fn run_with(
     }
     if req.no_pr {
         out.url = compare.clone();
-        out.summary = format!("{verb} {} on {}; no pull request opened as asked", p.branch, p.remote);
+        out.summary = format!("{done}; no pull request opened as asked");
         return Ok(out);
     }
     let f = match &p.forge {
         Ok(f) => f,
         Err(note) => {
-            out.summary = format!("{verb} {} on {}; no pull request: {note}", p.branch, p.remote);
+            out.summary = format!("{done}; no pull request: {note}");
             return Ok(out);
         }
     };
@@ -708,14 +716,12 @@ pub fn run_with(
     let Some(auth) = find_auth(&p, deps) else {
         out.url = compare.clone();
         let var = match f.kind {
-            ForgeKind::Github => "GITHUB_TOKEN (or log in with gh)",
-            ForgeKind::Gitlab => "GITLAB_TOKEN",
-            ForgeKind::Bitbucket => "BITBUCKET_TOKEN or BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD",
+            ForgeKind::Github => "set GITHUB_TOKEN or GH_TOKEN, or log in with gh",
+            ForgeKind::Gitlab => "set GITLAB_TOKEN",
+            ForgeKind::Bitbucket => "set BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD",
         };
         out.summary = format!(
-            "{verb} {} on {}; no {} token found ({var} is not set), so open the {word} here: {}",
-            p.branch,
-            p.remote,
+            "{done}; no {} token found ({var}), so open the {word} here: {}",
             f.kind.name(),
             compare.as_deref().unwrap_or_default()
         );
@@ -735,7 +741,7 @@ pub fn run_with(
             out.pr_created = r.created;
             out.pr_existed = !r.created;
             out.summary = if r.created {
-                format!("Opened {word} {} from {}", r.url, p.branch)
+                format!("Opened {word} {} from {} into {}", r.url, p.branch, p.base.branch)
             } else {
                 format!("An open {word} for {} already exists: {}", p.branch, r.url)
             };
