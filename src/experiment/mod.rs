@@ -214,7 +214,8 @@ pub fn differs_from_head(repo_dir: &Path, path: &str, text: &str) -> Result<bool
 /// The text as git would store it: CRLF turned into LF when `core.autocrlf` converts on
 /// commit and the committed copy has LF line ends.
 fn storable(repo: &git2::Repository, text: &str, old: Option<&[u8]>) -> String {
-    let autocrlf = repo.config().ok().and_then(|c| c.get_string("core.autocrlf").ok()).unwrap_or_default();
+    let autocrlf =
+        git::config(repo).ok().and_then(|c| c.get_string("core.autocrlf").ok()).unwrap_or_default();
     let converts = matches!(autocrlf.to_ascii_lowercase().as_str(), "true" | "input");
     let old_has_crlf = old.is_some_and(|o| o.windows(2).any(|w| w == b"\r\n"));
     if converts && !old_has_crlf && text.contains("\r\n") {
