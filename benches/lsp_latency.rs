@@ -196,7 +196,7 @@ fn main() {
         .lines()
         .enumerate()
         .skip(wf.lines().count() / 2)
-        .find_map(|(i, l)| l.contains("dvc repro").then(|| (i as u32, l.len() as u32)))
+        .find_map(|(i, l)| l.contains("dvc repro").then_some((i as u32, l.len() as u32)))
         .expect("an edit line");
     stats(
         "keystroke in a run: block -> publishDiagnostics (1,000 lines)",

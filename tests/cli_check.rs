@@ -227,6 +227,7 @@ fn fifo_is_reported_never_read() {
 /// An unreadable directory is one line naming it. Root reads any directory, so as root the
 /// check runs as an unprivileged user through `setpriv` when that works, else is skipped.
 #[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
 fn unreadable_directory_is_one_clear_line() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tree(&[("params.yaml", b"lr: 1\n"), ("locked/params.yaml", b"lr: 2\n")]);
