@@ -259,8 +259,7 @@ impl Workspace for Snapshot {
         if let Some(doc) = self.by_path(path) {
             return Some(doc.text.clone());
         }
-        let bytes = std::fs::read(path).ok()?;
-        String::from_utf8(bytes).ok().map(Arc::from)
+        crate::workspace::read_regular_text(path)
     }
 
     fn roots(&self) -> Vec<PathBuf> {

@@ -13,7 +13,7 @@ pub trait Workspace: Send + Sync {
     /// Whether `path` exists as an open buffer or a file, even one that cannot be read
     /// as text (that is reported on the file itself, not as a missing file).
     fn exists(&self, path: &Path) -> bool {
-        self.read_text(path).is_some() || path.is_file()
+        self.read_text(path).is_some() || std::fs::metadata(path).is_ok_and(|m| !m.is_dir())
     }
     /// Every file under the roots whose name is one of `names` (gitignored and hidden
     /// directories skipped). The default walks the disk; a store with unsaved new files
@@ -37,6 +37,20 @@ pub fn walk_roots(roots: &[PathBuf], names: &[&str]) -> Vec<PathBuf> {
     out
 }
 
+/// Files larger than this are not read.
+pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// The text of a regular file of at most [`MAX_FILE_SIZE`] bytes. Anything else (a FIFO,
+/// which would block the read forever, a device, a directory, a huge file) gives `None`.
+pub fn read_regular_text(path: &Path) -> Option<Arc<str>> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_SIZE {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    String::from_utf8(bytes).ok().map(Arc::from)
+}
+
 /// A workspace that reads only from disk (the CLI).
 #[derive(Clone, Debug, Default)]
 pub struct DiskWorkspace {
@@ -45,8 +59,7 @@ pub struct DiskWorkspace {
 
 impl Workspace for DiskWorkspace {
     fn read_text(&self, path: &Path) -> Option<Arc<str>> {
-        let bytes = std::fs::read(path).ok()?;
-        String::from_utf8(bytes).ok().map(Arc::from)
+        read_regular_text(path)
     }
 
     fn roots(&self) -> Vec<PathBuf> {

@@ -109,8 +109,178 @@ fn unreadable_file_is_an_error_with_its_path() {
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stdout,
-        "params.yaml:1:1: error[file-unreadable]: cannot read file: No such file or directory (os error 2)\n"
+        "params.yaml:1:1: error[file-unreadable]: broken symbolic link: its target missing-target does not exist; not checked\n"
     );
+}
+
+/// `check_in` with a deadline: a hang (e.g. blocking on a FIFO) fails the test instead of
+/// stalling it; the child is killed by its own handle.
+fn check_in_time(dir: &Path, args: &[&str], prefix: &[&str]) -> Out {
+    let (prog, pre) = match prefix.split_first() {
+        Some((p, rest)) => (PathBuf::from(p), rest.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+        None => (PathBuf::from(env!("CARGO_BIN_EXE_cml-lsp")), Vec::new()),
+    };
+    let mut cmd = Command::new(prog);
+    cmd.args(&pre);
+    if !prefix.is_empty() {
+        cmd.arg(env!("CARGO_BIN_EXE_cml-lsp"));
+    }
+    let mut child = cmd
+        .arg("check")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cml-lsp");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("cml-lsp check {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    Out {
+        code: out.status.code().expect("exited by a signal"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+#[test]
+fn symlink_loop_is_one_clear_line() {
+    let dir = tree(&[("params.yaml", b"lr: 1\n")]);
+    let d = dir.path();
+    std::fs::create_dir(d.join("conf")).unwrap();
+    std::os::unix::fs::symlink("b.yml", d.join("conf/a.yml")).unwrap();
+    std::os::unix::fs::symlink("a.yml", d.join("conf/b.yml")).unwrap();
+    std::os::unix::fs::symlink("b.yml", d.join("conf/params.yaml")).unwrap();
+    // Named explicitly: reported whatever its name.
+    let out = check_in_time(d, &["conf/a.yml"], &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            1,
+            "conf/a.yml:1:1: error[file-unreadable]: symbolic link loop; not checked\n",
+            "1 error, 0 warnings in 1 file\n"
+        )
+    );
+    // Walked: the looping link with a params name is reported, the rest is checked, a link
+    // to a regular file included.
+    std::fs::create_dir_all(d.join(".github/workflows")).unwrap();
+    std::fs::write(d.join("wf.yml"), WORKFLOW).unwrap();
+    std::os::unix::fs::symlink("../../wf.yml", d.join(".github/workflows/ci.yml")).unwrap();
+    let out = check_in_time(d, &[], &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            1,
+            "conf/params.yaml:1:1: error[file-unreadable]: symbolic link loop; not checked\n",
+            "1 error, 0 warnings in 3 files\n"
+        )
+    );
+    // A directory link loop is not followed.
+    std::os::unix::fs::symlink(".", d.join("conf/self")).unwrap();
+    let out = check_in_time(d, &["conf/self/params.yaml"], &[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "conf/self/params.yaml:1:1: error[file-unreadable]: symbolic link loop; not checked\n"
+    );
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().expect("mkfifo").success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+#[test]
+fn fifo_is_reported_never_read() {
+    let dvc = b"stages:\n  a:\n    cmd: x\n    params:\n      - lr\n";
+    let dir = tree(&[("dvc.yaml", dvc)]);
+    mkfifo(&dir.path().join("params.yaml"));
+    let want = "params.yaml:1:1: error[file-unreadable]: not a regular file (a FIFO); not checked\n";
+    // Explicit, walked, and read through dvc.yaml's params: no hang, one line.
+    let out = check_in_time(dir.path(), &["params.yaml"], &[]);
+    assert_eq!((out.code, out.stdout.as_str()), (1, want));
+    let out = check_in_time(dir.path(), &[], &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (1, want, "1 error, 0 warnings in 2 files\n")
+    );
+    let out = check_in_time(dir.path(), &["dvc.yaml"], &[]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    // An explicit FIFO with any name.
+    mkfifo(&dir.path().join("notes"));
+    let out = check_in_time(dir.path(), &["notes"], &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, "notes:1:1: error[file-unreadable]: not a regular file (a FIFO); not checked\n")
+    );
+}
+
+/// An unreadable directory is one line naming it. Root reads any directory, so as root the
+/// check runs as an unprivileged user through `setpriv` when that works, else is skipped.
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn unreadable_directory_is_one_clear_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree(&[("params.yaml", b"lr: 1\n"), ("locked/params.yaml", b"lr: 2\n")]);
+    let d = dir.path();
+    for p in [d.to_path_buf(), d.join("params.yaml")] {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let locked = d.join("locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let restore = |_: ()| std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut prefix: Vec<&str> = Vec::new();
+    if std::fs::read_dir(&locked).is_ok() {
+        let drop_root = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+        let works = Command::new(drop_root[0])
+            .args(&drop_root[1..])
+            .arg(env!("CARGO_BIN_EXE_cml-lsp"))
+            .arg("--version")
+            .current_dir(d)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !works {
+            restore(());
+            eprintln!("skipped: running as root and cannot drop privileges");
+            return;
+        }
+        prefix.extend(drop_root);
+    }
+    let cases = [
+        (
+            vec![],
+            "locked:1:1: error[file-unreadable]: cannot read directory: permission denied\n",
+            "1 error, 0 warnings in 2 files\n",
+        ),
+        (
+            vec!["locked"],
+            "locked:1:1: error[file-unreadable]: cannot read directory: permission denied\n",
+            "1 error, 0 warnings in 1 file\n",
+        ),
+        (
+            vec!["locked/params.yaml"],
+            "locked/params.yaml:1:1: error[file-unreadable]: cannot read: permission denied\n",
+            "1 error, 0 warnings in 1 file\n",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (args, stdout, stderr) in cases {
+        let out = check_in_time(d, &args, &prefix);
+        if (out.code, out.stdout.as_str(), out.stderr.as_str()) != (1, stdout, stderr) {
+            failures.push(format!("{args:?}: {} {:?} {:?}", out.code, out.stdout, out.stderr));
+        }
+    }
+    restore(());
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 #[test]

@@ -319,3 +319,118 @@ fn retry_with_reuse_branch_opens_the_pr_for_the_pushed_branch() {
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[1].json()["head"], pushed.branch.as_str());
 }
+
+/// `-S train=1` where `train` is a mapping would drop every key under it: refused, naming
+/// the key and its keys, before anything is committed. The same for a list. Replacing a
+/// mapping by a mapping (or a list by a list) is an explicit whole-value edit and works.
+#[test]
+fn a_scalar_over_a_mapping_or_list_is_refused() {
+    let fx = Fixture::github();
+    let cases = [
+        (
+            "train=1",
+            "cannot set train in params.yaml: `train` is a mapping (lr, epochs, optimizer), not a single value; set one of its keys, e.g. train.lr=VALUE",
+        ),
+        (
+            "model=small",
+            "cannot set model in params.yaml: `model` is a mapping (layers), not a single value; set one of its keys, e.g. model.layers=VALUE",
+        ),
+        (
+            "model.layers=3",
+            "cannot set model.layers in params.yaml: `model.layers` is a list (1 item), not a single value; set an item, e.g. model.layers.0=VALUE, or give a whole list, e.g. model.layers=[...]",
+        ),
+        (
+            "train=[1, 2]",
+            "cannot set train in params.yaml: `train` is a mapping (lr, epochs, optimizer), not a list; set one of its keys, e.g. train.lr=VALUE",
+        ),
+    ];
+    for (spec, msg) in cases {
+        let e = fails(&fx, &req(&fx, &[spec]), &[]);
+        assert_eq!((e.kind, e.message.as_str()), (ErrorKind::InvalidOverride, msg), "{spec}");
+    }
+    let p = experiment::preview(&experiment::ExperimentRequest {
+        overrides: vec!["train={lr: 0.5}".into()],
+        ..fx.request()
+    })
+    .unwrap();
+    assert_eq!(
+        p.diff.iter().map(|d| (d.key.as_str(), d.old.as_deref(), d.new.as_deref())).collect::<Vec<_>>(),
+        vec![
+            ("train.lr", Some("0.001"), Some("0.5")),
+            ("train.epochs", Some("10"), None),
+            ("train.optimizer", Some("adam"), None)
+        ]
+    );
+}
+
+/// A dry run asks the remote like a real run: a taken branch fails the preview with the
+/// same error, and `--reuse-branch` over the same edit previews as "not pushed again".
+#[test]
+fn dry_run_reports_a_branch_taken_on_the_remote() {
+    let fx = Fixture::github();
+    git(&fx.work, &["push", "-q", "origin", "main:refs/heads/exp/taken"]);
+    let r =
+        experiment::ExperimentRequest { branch: Some("exp/taken".into()), ..req(&fx, &["train.lr=0.01"]) };
+    let before = fx.snapshot();
+    let objects = fx.object_count();
+    let e = preview_with_env(&r, &[]).unwrap_err();
+    assert_eq!(fx.object_count(), objects, "a preview writes no object");
+    let real = fails(&fx, &r, &[]);
+    let objects = fx.object_count();
+    assert_eq!(
+        (e.kind, e.message.as_str(), e.hint.as_deref()),
+        (real.kind, real.message.as_str(), real.hint.as_deref())
+    );
+    assert_eq!(e.kind, ErrorKind::BranchExists);
+    assert_eq!(e.message, "branch exp/taken already exists on origin");
+    let e = preview_with_env(&experiment::ExperimentRequest { reuse_branch: true, ..r.clone() }, &[])
+        .unwrap_err();
+    assert_eq!(e.message, "branch exp/taken exists on origin with other content than this edit");
+    assert_eq!(fx.snapshot(), before);
+    assert_eq!(fx.object_count(), objects, "a preview writes no object");
+
+    // The same edit pushed by an earlier run (whose PR failed): reusable.
+    let r = experiment::ExperimentRequest {
+        branch: Some("exp/mine".into()),
+        no_pr: true,
+        ..req(&fx, &["train.lr=0.01"])
+    };
+    let first = run_with_env(&r, &[], false).result.unwrap();
+    let objects = fx.object_count();
+    let p =
+        preview_with_env(&experiment::ExperimentRequest { reuse_branch: true, ..r.clone() }, &[]).unwrap();
+    assert!(p.reuses_branch);
+    assert_eq!(fx.object_count(), objects);
+    assert_eq!(preview_with_env(&r, &[]).unwrap_err().kind, ErrorKind::BranchExists);
+    let again =
+        run_with_env(&experiment::ExperimentRequest { reuse_branch: true, ..r }, &[], false).result.unwrap();
+    assert_eq!((again.commit.as_str(), again.pushed), (first.commit.as_str(), false));
+
+    // A free branch previews fine.
+    let p = preview_with_env(
+        &experiment::ExperimentRequest { branch: Some("exp/free".into()), ..req(&fx, &["train.lr=0.01"]) },
+        &[],
+    )
+    .unwrap();
+    assert!(!p.reuses_branch);
+}
+
+/// The command line: `--dry-run` on a taken branch exits 1 with the run's error.
+#[test]
+fn cli_dry_run_on_a_taken_branch() {
+    let fx = Fixture::github();
+    git(&fx.work, &["push", "-q", "origin", "main:refs/heads/exp/taken"]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cml-lsp"))
+        .current_dir(&fx.work)
+        .args(["run-experiment", "-S", "train.lr=0.01", "--branch", "exp/taken", "--dry-run"])
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: branch exp/taken already exists on origin\nhint: pass --reuse-branch to open the pull request for it, or --branch NAME for a new one\n"
+    );
+}

@@ -120,7 +120,7 @@ fn unknown_host_pushes_and_says_why_there_is_no_pr() {
     assert_eq!(out.url, None);
     assert_eq!(
         out.summary,
-        "Pushed exp/lr on origin; no pull request: cannot tell which forge hosts git.corp.example (not GitHub, GitLab or Bitbucket by name); pass --forge to say which"
+        "Pushed exp/lr to origin; no pull request: cannot tell which forge hosts git.corp.example (not GitHub, GitLab or Bitbucket by name); pass --forge to say which"
     );
     // --forge gitlab makes it a GitLab project.
     let fx = Fixture::new("git.corp.example", "ml/model");
@@ -197,4 +197,12 @@ fn cli_json_output_and_exit_codes() {
     let (code, _, stderr) = cli(&fx.work, &["--branch", "bad..name", "--set", "train.lr=1"], &[]);
     assert_eq!(code, 2);
     assert_eq!(stderr, "error: \"bad..name\" is not a valid branch name\n");
+    // A -S that would replace the mapping `train` by a number: a usage error naming the key.
+    let (code, stdout, stderr) = cli(&fx.work, &["-S", "train=1", "--dry-run"], &[]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        "error: cannot set train in params.yaml: `train` is a mapping (lr, epochs, optimizer), not a single value; set one of its keys, e.g. train.lr=VALUE\n"
+    );
+    assert_eq!(fx.snapshot(), before);
 }

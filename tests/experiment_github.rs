@@ -130,7 +130,7 @@ fn commits_the_editor_text_not_the_disk_copy() {
     assert_eq!(fx.remote_ref("exp/editor").as_deref(), Some(out.commit.as_str()));
     assert_eq!(out.url.as_deref(), Some("https://github.com/acme/model/compare/main...exp/editor?expand=1"));
     assert!(!out.pr_created);
-    assert_eq!(out.summary, "Pushed exp/editor on origin; no pull request opened as asked");
+    assert_eq!(out.summary, "Pushed exp/editor to origin; no pull request opened as asked");
     assert_eq!(fx.snapshot(), before);
 }
 
@@ -172,7 +172,7 @@ fn without_a_token_the_branch_is_pushed_and_the_compare_url_returned() {
     assert!(!out.pr_created);
     assert_eq!(
         out.summary,
-        format!("Pushed exp/no-token on origin; no GitHub token found (GITHUB_TOKEN (or log in with gh) is not set), so open the pull request here: {compare}")
+        format!("Pushed exp/no-token to origin; no GitHub token found (set GITHUB_TOKEN or GH_TOKEN, or log in with gh), so open the pull request here: {compare}")
     );
     assert!(api.requests().is_empty());
     assert_eq!(fx.remote_ref("exp/no-token").as_deref(), Some(out.commit.as_str()));
@@ -280,4 +280,71 @@ fn buffer_differs_from_head() {
     assert!(experiment::differs_from_head(&fx.work, "new.yaml", "a: 1\n").unwrap());
     let abs = fx.work.join("params.yaml");
     assert!(!experiment::differs_from_head(&fx.work, abs.to_str().unwrap(), PARAMS).unwrap());
+}
+
+/// Every progress line and summary names the branch it is about: the commit goes to the
+/// new branch (based on main), not "on main".
+#[test]
+fn progress_and_summary_lines_name_the_right_branch() {
+    let fx = Fixture::github();
+    let api = FakeForge::start(|_| (201, r#"{"html_url":"https://github.com/acme/model/pull/5"}"#.into()));
+    let req = experiment::ExperimentRequest { branch: Some("exp/words".into()), ..lr_epochs(&fx, &api.url) };
+    let ran = run_with_env(&req, &[("GITHUB_TOKEN", TOKEN)], false);
+    let out = ran.result.unwrap();
+    assert_eq!(
+        ran.steps,
+        vec![
+            (Step::Commit, "Committing params.yaml to exp/words (based on main)".to_string()),
+            (Step::Push, "Pushing exp/words to origin".to_string()),
+            (Step::PullRequest, "Opening a pull request from exp/words into main".to_string()),
+        ]
+    );
+    assert_eq!(
+        out.summary,
+        "Opened pull request https://github.com/acme/model/pull/5 from exp/words into main"
+    );
+
+    // --to-base: the commit is on main itself.
+    let fx = Fixture::github();
+    let req = experiment::ExperimentRequest { to_base: true, ..lr_epochs(&fx, "http://127.0.0.1:9") };
+    let ran = run_with_env(&req, &[], false);
+    let out = ran.result.unwrap();
+    assert_eq!(
+        ran.steps,
+        vec![
+            (Step::Commit, "Committing params.yaml on main".to_string()),
+            (Step::Push, "Pushing main to origin".to_string()),
+        ]
+    );
+    assert_eq!(
+        out.summary,
+        format!(
+            "Pushed {} to main on origin (your local main is unchanged; pull to get it)",
+            &out.commit[..7]
+        )
+    );
+}
+
+/// A local branch with the experiment branch's name is left alone, but the user is told.
+#[test]
+fn a_local_branch_of_the_same_name_is_warned_about() {
+    let fx = Fixture::github();
+    git(&fx.work, &["branch", "exp/local"]);
+    let before = fx.snapshot();
+    let req = experiment::ExperimentRequest {
+        branch: Some("exp/local".into()),
+        no_pr: true,
+        overrides: vec!["train.lr=0.01".into()],
+        ..fx.request()
+    };
+    let warning = "a local branch exp/local exists: it is left as it is (the experiment branch is only created on origin)";
+    let p = preview_with_env(&req, &[]).unwrap();
+    assert!(p.warnings.iter().any(|w| w == warning), "{:?}", p.warnings);
+    let out = run_with_env(&req, &[], false).result.unwrap();
+    assert!(out.warnings.iter().any(|w| w == warning), "{:?}", out.warnings);
+    assert_eq!(fx.snapshot(), before, "the local branch is not moved");
+    // No such warning without a local branch of that name.
+    let req = experiment::ExperimentRequest { branch: Some("exp/other".into()), ..req };
+    let p = preview_with_env(&req, &[]).unwrap();
+    assert!(!p.warnings.iter().any(|w| w.contains("local branch")), "{:?}", p.warnings);
 }

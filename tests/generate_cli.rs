@@ -134,3 +134,66 @@ fn script_from_stdin() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing.stderr).starts_with("error: cannot read the script /nonexistent/script.sh: "));
 }
+
+/// The `name:` line's value read back with our YAML parser.
+fn name_of(yaml_text: &str) -> Option<String> {
+    let y = cml_lsp::yaml::parse(yaml_text);
+    assert!(y.problems.is_empty(), "{yaml_text}");
+    let root = y.docs.first()?.root?;
+    let n = y.get(root, "name")?;
+    y.str_value(n).map(str::to_string)
+}
+
+/// Workflow names are free text: any Unicode name is accepted, written so YAML reads it
+/// back unchanged, and the file gets a safe ASCII name.
+#[test]
+fn unicode_workflow_names_round_trip_and_get_a_safe_file_name() {
+    let cases = [
+        ("训练", "name: 训练\n"),
+        ("Обучение модели", "name: Обучение модели\n"),
+        ("🚀 train: gpu", "name: '🚀 train: gpu'\n"),
+        ("yes", "name: 'yes'\n"),
+        ("a\u{2028}b", ""),
+        ("odd\u{feff}mark", "name: \"odd\\uFEFFmark\"\n"),
+    ];
+    for (name, line) in cases {
+        let out = run(&["--name", name], None);
+        if name.contains('\u{2028}') {
+            assert_eq!(out.status.code(), Some(2));
+            assert_eq!(text(&out.stderr), "error: the workflow name must be a single line of text\n");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+        let yaml = text(&out.stdout);
+        assert!(yaml.contains(line), "{name}: {yaml}");
+        assert_eq!(name_of(&yaml).as_deref(), Some(name), "{yaml}");
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().to_str().expect("utf-8 path");
+    let write = |name: &str| {
+        let out = run(&["--write", "--repo", repo, "--name", name], None);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        let path = stdout.lines().next().unwrap().strip_prefix("wrote ").unwrap().to_string();
+        let file = std::path::Path::new(&path).file_name().unwrap().to_str().unwrap().to_string();
+        assert_eq!(name_of(&std::fs::read_to_string(&path).unwrap()).as_deref(), Some(name));
+        file
+    };
+    let a = write("训练");
+    let b = write("评估");
+    let c = write("训练 v2");
+    for f in [&a, &b, &c] {
+        assert!(f.ends_with(".yml") && f.is_ascii(), "{f}");
+        assert!(f.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '.'), "{f}");
+    }
+    assert!(a.starts_with("cml-") && a.len() == "cml-".len() + 8 + 4, "{a}");
+    assert!(c.starts_with("v2-"), "{c}");
+    assert!(a != b && a != c, "different names, different files: {a} {b} {c}");
+    // Stable: the same name names the same file (so --write finds it again).
+    let again = run(&["--write", "--repo", repo, "--name", "训练"], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains(&a), "{}", text(&again.stderr));
+    // ASCII names are unchanged.
+    assert_eq!(write("Train in cloud"), "train-in-cloud.yml");
+}

@@ -99,9 +99,12 @@ async fn run_experiment_commits_unsaved_buffer_pushes_and_opens_pr() {
         .filter(|m| m["method"] == "$/progress")
         .filter_map(|m| m["params"]["value"]["message"].as_str().map(str::to_string))
         .collect();
-    assert!(progress.iter().any(|m| m.starts_with("Committing params")), "{progress:?}");
-    assert!(progress.iter().any(|m| m.starts_with("Pushing the branch")), "{progress:?}");
-    assert!(progress.iter().any(|m| m.starts_with("Opening the pull request")), "{progress:?}");
+    assert!(
+        progress.contains(&format!("Committing params.yaml to {branch} (based on main)")),
+        "{progress:?}"
+    );
+    assert!(progress.contains(&format!("Pushing {branch} to origin")), "{progress:?}");
+    assert!(progress.contains(&format!("Opening a pull request from {branch} into main")), "{progress:?}");
     let shown = msgs.iter().find(|m| m["method"] == "window/showDocument").expect("showDocument sent");
     assert_eq!(shown["params"]["uri"], "https://github.com/acme/model/pull/7");
     assert_eq!(shown["params"]["external"], true);

@@ -27,8 +27,7 @@ use crate::diag::{Diagnostic, Severity, Span};
 use crate::kind::{params_format, FileKind, ParamsFormat};
 use crate::workspace::DiskWorkspace;
 
-/// Files larger than this are not read.
-pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+pub use crate::workspace::MAX_FILE_SIZE;
 /// Bytes scanned for a NUL to tell binary files apart.
 const BINARY_SNIFF: usize = 8 * 1024;
 
@@ -121,7 +120,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
         return usage_error("--stdin-filename applies only when reading stdin (`-`)");
     }
     for p in &paths {
-        if p.as_os_str() != "-" && std::fs::symlink_metadata(p).is_err() {
+        if p.as_os_str() != "-"
+            && std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
             return usage_error(&format!("no such file or directory: {}", p.display()));
         }
     }
@@ -148,6 +149,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
             };
             let display = name.map_or_else(|| "<stdin>".to_string(), |n| display_path(&n));
             picked.push(Picked { source: None, display, kind });
+        } else if let Some(why) = unusable(p) {
+            // A path the user named that cannot be read is an error whatever its name.
+            walk_errors.push(unreadable_report(p, why));
         } else if p.is_dir() {
             walk_dir(p, &args, &rules, &mut picked, &mut seen, &mut walk_errors);
         } else {
@@ -239,12 +243,27 @@ fn walk_dir(
                 continue;
             }
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let Some(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
             continue;
         }
         let path = entry.path();
         let rel = path.strip_prefix(root).unwrap_or(path);
         if let Some(kind) = rules.classify(path, Some(rel)) {
+            // Symbolic links are not followed into directories; a link to a regular file is
+            // checked, one that loops or dangles (or any FIFO, socket, device) is reported.
+            if !ft.is_file() {
+                match unusable(path) {
+                    Some(why) => {
+                        if seen.insert(path.to_path_buf()) {
+                            errors.push(unreadable_report(path, why));
+                        }
+                        continue;
+                    }
+                    None if !path.is_file() => continue,
+                    None => {}
+                }
+            }
             if kind == FileKind::DvcYaml {
                 dvc_files.push(path.to_path_buf());
             }
@@ -273,11 +292,92 @@ fn walk_dir(
 
 fn walk_error(root: &Path, err: &ignore::Error) -> FileReport {
     let path = walk_error_path(err).unwrap_or(root);
+    let why = match walk_error_io(err) {
+        Some(e) if path.is_dir() => format!("cannot read directory: {}", io_reason(e)),
+        Some(e) => format!("cannot read: {}", io_reason(e)),
+        None => format!("cannot read: {err}"),
+    };
+    unreadable_report(path, why)
+}
+
+fn unreadable_report(path: &Path, why: String) -> FileReport {
     FileReport {
         path: display_path(path),
         text: String::new(),
-        diags: vec![Diagnostic::error(codes::FILE_UNREADABLE, Span::empty(0), format!("cannot read: {err}"))],
+        diags: vec![Diagnostic::error(codes::FILE_UNREADABLE, Span::empty(0), why)],
     }
+}
+
+fn walk_error_io(err: &ignore::Error) -> Option<&std::io::Error> {
+    match err {
+        ignore::Error::Io(e) => Some(e),
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => walk_error_io(err),
+        _ => None,
+    }
+}
+
+/// `ELOOP`: too many levels of symbolic links.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const ELOOP: i32 = 40;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const ELOOP: i32 = 62;
+
+/// A short, lower-case reason for an IO error (without the path, which the report shows).
+fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::PermissionDenied => "permission denied".into(),
+        K::NotFound => "no such file or directory".into(),
+        _ if e.raw_os_error() == Some(ELOOP) => "symbolic link loop".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Why `path` cannot be checked, if so: it cannot be looked up (permissions), is a symbolic
+/// link that loops or dangles, or is neither a regular file nor a directory. Never opens
+/// the file, so a FIFO cannot block.
+fn unusable(path: &Path) -> Option<String> {
+    let link = match std::fs::symlink_metadata(path) {
+        Ok(m) => m.file_type().is_symlink(),
+        Err(e) => return Some(format!("cannot read: {}", io_reason(&e))),
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if link && e.raw_os_error() == Some(ELOOP) => {
+            return Some("symbolic link loop; not checked".into())
+        }
+        Err(e) if link && e.kind() == std::io::ErrorKind::NotFound => {
+            let target = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+            return Some(format!("broken symbolic link: its target {target} does not exist; not checked"));
+        }
+        Err(e) => return Some(format!("cannot read: {}", io_reason(&e))),
+    };
+    if meta.is_file() || meta.is_dir() {
+        return None;
+    }
+    Some(format!("not a regular file ({}); not checked", special_kind(&meta)))
+}
+
+#[cfg(unix)]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_meta: &std::fs::Metadata) -> &'static str {
+    "a special file"
 }
 
 fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
@@ -351,7 +451,8 @@ fn check_one(f: &Picked, ws: &DiskWorkspace, settings: &Settings) -> FileReport 
         Some(path) => {
             match std::fs::metadata(path) {
                 Ok(m) if !m.is_file() => {
-                    return unreadable(String::new(), Span::empty(0), "not a regular file".into())
+                    let why = format!("not a regular file ({}); not checked", special_kind(&m));
+                    return unreadable(String::new(), Span::empty(0), why);
                 }
                 Ok(m) if m.len() > MAX_FILE_SIZE => return too_large(f, Some(m.len())),
                 _ => {}

@@ -107,11 +107,14 @@ fn render_diff(out: &mut String, diff: &[experiment::DiffEntry]) {
 pub fn render_preview(p: &experiment::Preview) -> String {
     let mut s = String::new();
     s.push_str(&format!("base:    {} ({:.7})\n", p.base_branch, p.base_commit));
-    s.push_str(&format!(
-        "branch:  {}{}\n",
-        p.branch,
-        if p.to_base { " (the base branch itself)" } else { "" }
-    ));
+    let note = if p.to_base {
+        " (the base branch itself)".to_string()
+    } else if p.reuses_branch {
+        format!(" (already on {} with this edit: not pushed again)", p.remote)
+    } else {
+        String::new()
+    };
+    s.push_str(&format!("branch:  {}{note}\n", p.branch));
     s.push_str(&format!("remote:  {} ({})\n", p.remote, p.remote_url));
     match (&p.forge, &p.forge_repo) {
         (Some(f), Some(r)) => {

@@ -67,9 +67,9 @@ impl ExpError {
         ExpError::new(ErrorKind::Git, format!("git error while {doing}: {}", e.message()))
     }
 
-    /// The CLI exit code: 2 for usage errors, else 1.
+    /// The CLI exit code: 2 for usage errors (bad flags, invalid `-S` overrides), else 1.
     pub fn exit_code(&self) -> u8 {
-        if self.kind == ErrorKind::Usage {
+        if matches!(self.kind, ErrorKind::Usage | ErrorKind::InvalidOverride) {
             2
         } else {
             1

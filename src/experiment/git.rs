@@ -131,21 +131,104 @@ pub fn build_tree(repo: &Repository, base: Oid, files: &[(String, Vec<u8>, i32)]
     upd.create_updated(repo, &tree).map_err(|e| ExpError::git("writing the tree", &e))
 }
 
-/// The user's identity from their git config.
-pub fn signature(repo: &Repository) -> Result<git2::Signature<'static>, ExpError> {
-    let cfg = repo.config().map_err(|e| ExpError::git("reading git config", &e))?;
-    let name = cfg.get_string("user.name").ok().filter(|s| !s.trim().is_empty());
-    let email = cfg.get_string("user.email").ok().filter(|s| !s.trim().is_empty());
-    match (name, email) {
-        (Some(n), Some(e)) => git2::Signature::now(&n, &e).map_err(|e| ExpError::git("making the signature", &e)),
-        _ => Err(ExpError::new(ErrorKind::Identity, "git does not know who you are: user.name or user.email is not set")
-            .hint("run git config --global user.name \"Your Name\" and git config --global user.email you@example.com")),
+/// The git config as the `git` command sees it. libgit2 reads the default files only; git
+/// also honours `GIT_CONFIG_GLOBAL` (replacing `~/.gitconfig` and the XDG file; empty for
+/// none), `GIT_CONFIG_SYSTEM` and `GIT_CONFIG_NOSYSTEM`, so with any of them set the files
+/// are stacked here the same way (system, global, repository; later levels win).
+pub fn config(repo: &Repository) -> Result<git2::Config, ExpError> {
+    config_with(repo, &|k| std::env::var_os(k))
+}
+
+fn config_with(
+    repo: &Repository,
+    env: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<git2::Config, ExpError> {
+    let err = |e: git2::Error| ExpError::git("reading git config", &e);
+    let global = env("GIT_CONFIG_GLOBAL");
+    let system = env("GIT_CONFIG_SYSTEM");
+    let nosystem = env("GIT_CONFIG_NOSYSTEM").is_some_and(|v| env_bool(&v.to_string_lossy()));
+    if global.is_none() && system.is_none() && !nosystem {
+        return repo.config().map_err(err);
     }
+    let mut cfg = git2::Config::new().map_err(err)?;
+    let mut add = |path: &Path, level: git2::ConfigLevel| -> Result<(), ExpError> {
+        if path.is_file() {
+            cfg.add_file(path, level, false).map_err(err)?;
+        }
+        Ok(())
+    };
+    if !nosystem {
+        match &system {
+            Some(p) if !p.is_empty() => add(Path::new(p), git2::ConfigLevel::System)?,
+            Some(_) => {}
+            None => {
+                if let Ok(p) = git2::Config::find_system() {
+                    add(&p, git2::ConfigLevel::System)?;
+                }
+            }
+        }
+    }
+    match &global {
+        Some(p) if !p.is_empty() => add(Path::new(p), git2::ConfigLevel::Global)?,
+        Some(_) => {}
+        None => {
+            if let Ok(p) = git2::Config::find_xdg() {
+                add(&p, git2::ConfigLevel::XDG)?;
+            }
+            if let Ok(p) = git2::Config::find_global() {
+                add(&p, git2::ConfigLevel::Global)?;
+            }
+        }
+    }
+    add(&repo.commondir().join("config"), git2::ConfigLevel::Local)?;
+    let worktree = repo.path().join("config.worktree");
+    if cfg.get_bool("extensions.worktreeConfig").unwrap_or(false) && worktree.is_file() {
+        cfg.add_file(&worktree, git2::ConfigLevel::Worktree, false).map_err(err)?;
+    }
+    Ok(cfg)
+}
+
+/// git's reading of a boolean environment variable.
+fn env_bool(v: &str) -> bool {
+    !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false" | "no" | "off")
+}
+
+/// Author and committer as `git commit` would record them: `GIT_AUTHOR_NAME`/`_EMAIL` (and
+/// `GIT_COMMITTER_*`) first, then `author.*`/`committer.*`, then `user.*`, then `EMAIL`.
+pub fn signatures(
+    repo: &Repository,
+) -> Result<(git2::Signature<'static>, git2::Signature<'static>), ExpError> {
+    signatures_with(repo, &|k| std::env::var_os(k))
+}
+
+fn signatures_with(
+    repo: &Repository,
+    env: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<(git2::Signature<'static>, git2::Signature<'static>), ExpError> {
+    let cfg = config_with(repo, env)?;
+    let var = |k: &str| env(k).map(|v| v.to_string_lossy().into_owned()).filter(|s| !s.trim().is_empty());
+    let conf = |k: &str| cfg.get_string(k).ok().filter(|s| !s.trim().is_empty());
+    let who = |role: &str| -> Result<git2::Signature<'static>, ExpError> {
+        let up = role.to_ascii_uppercase();
+        let name = var(&format!("GIT_{up}_NAME"))
+            .or_else(|| conf(&format!("{role}.name")))
+            .or_else(|| conf("user.name"));
+        let email = var(&format!("GIT_{up}_EMAIL"))
+            .or_else(|| conf(&format!("{role}.email")))
+            .or_else(|| conf("user.email"))
+            .or_else(|| var("EMAIL"));
+        match (name, email) {
+            (Some(n), Some(e)) => git2::Signature::now(&n, &e).map_err(|e| ExpError::git("making the signature", &e)),
+            _ => Err(ExpError::new(ErrorKind::Identity, "git does not know who you are: user.name or user.email is not set")
+                .hint("run git config --global user.name \"Your Name\" and git config --global user.email you@example.com")),
+        }
+    };
+    Ok((who("author")?, who("committer")?))
 }
 
 /// True when the user's config asks for signed commits.
 pub fn wants_signing(repo: &Repository) -> bool {
-    repo.config().ok().and_then(|c| c.get_bool("commit.gpgsign").ok()).unwrap_or(false)
+    config(repo).ok().and_then(|c| c.get_bool("commit.gpgsign").ok()).unwrap_or(false)
 }
 
 /// Creates the commit object (no ref is updated). Signed through the user's git when
@@ -157,7 +240,7 @@ pub fn commit(
     parent: Oid,
     message: &str,
 ) -> Result<Oid, ExpError> {
-    let sig = signature(repo)?;
+    let (author, committer) = signatures(repo)?;
     if wants_signing(repo) {
         let out = cli.commit_tree_signed(&workdir(repo), &tree.to_string(), &parent.to_string(), message);
         return match out {
@@ -173,7 +256,7 @@ pub fn commit(
     }
     let tree = repo.find_tree(tree).map_err(|e| ExpError::git("reading the new tree", &e))?;
     let parent = repo.find_commit(parent).map_err(|e| ExpError::git("reading the base commit", &e))?;
-    repo.commit(None, &sig, &sig, message, &tree, &[&parent])
+    repo.commit(None, &author, &committer, message, &tree, &[&parent])
         .map_err(|e| ExpError::git("writing the commit", &e))
 }
 
@@ -183,7 +266,7 @@ pub fn choose_remote(
     explicit: Option<&str>,
     base_branch: &str,
 ) -> Result<(String, String), ExpError> {
-    let cfg = repo.config().map_err(|e| ExpError::git("reading git config", &e))?;
+    let cfg = config(repo)?;
     let names: Vec<String> = repo
         .remotes()
         .map(|r| r.iter().filter_map(|n| n.ok().flatten()).map(str::to_string).collect())

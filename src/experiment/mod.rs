@@ -7,7 +7,9 @@
 //!
 //! - [`preview`]`(&ExperimentRequest) -> Result<Preview, ExpError>`: what a run would do
 //!   (params diff per dotted key, target branch, remote, forge, PR target, title, warnings),
-//!   changing nothing (not even the object database). Backs `cml.previewExperiment`.
+//!   changing nothing (not even the object database). Like a run it asks the remote
+//!   (`git ls-remote`) whether the branch exists, and fails the same way when it is taken.
+//!   Backs `cml.previewExperiment`.
 //! - [`run`]`(&ExperimentRequest, progress, cancel) -> Result<Outcome, ExpError>`: commit,
 //!   push, open the PR. `progress` is called at each [`Step`]; `cancel` is checked before
 //!   the commit and again before the push (after the push the run completes). git2 and the
@@ -134,6 +136,9 @@ pub struct Preview {
     pub files: Vec<String>,
     pub diff: Vec<DiffEntry>,
     pub warnings: Vec<String>,
+    /// The branch exists on the remote with this very edit (`reuse_branch`): it would not be
+    /// pushed again, only the pull request opened.
+    pub reuses_branch: bool,
 }
 
 /// The result of a run.
@@ -209,7 +214,8 @@ pub fn differs_from_head(repo_dir: &Path, path: &str, text: &str) -> Result<bool
 /// The text as git would store it: CRLF turned into LF when `core.autocrlf` converts on
 /// commit and the committed copy has LF line ends.
 fn storable(repo: &git2::Repository, text: &str, old: Option<&[u8]>) -> String {
-    let autocrlf = repo.config().ok().and_then(|c| c.get_string("core.autocrlf").ok()).unwrap_or_default();
+    let autocrlf =
+        git::config(repo).ok().and_then(|c| c.get_string("core.autocrlf").ok()).unwrap_or_default();
     let converts = matches!(autocrlf.to_ascii_lowercase().as_str(), "true" | "input");
     let old_has_crlf = old.is_some_and(|o| o.windows(2).any(|w| w == b"\r\n"));
     if converts && !old_has_crlf && text.contains("\r\n") {
@@ -342,6 +348,14 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
             order.push(o.file.clone());
         }
         let text = texts.get(&o.file).expect("inserted above");
+        if let Ok(current) = params::to_value(fmt, text) {
+            if let Some(why) = container_replaced(&current, &o.path, &o.value.value) {
+                return Err(ExpError::new(
+                    ErrorKind::InvalidOverride,
+                    format!("cannot set {} in {}: {why}", o.key(), o.file),
+                ));
+            }
+        }
         let new = params::set(fmt, text, &o.path, &o.value).map_err(|e| {
             ExpError::new(ErrorKind::InvalidOverride, format!("cannot set {} in {}: {e}", o.key(), o.file))
         })?;
@@ -441,6 +455,11 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
     let message = naming::commit_message(&title, req.description.as_deref(), &diff);
     let pr_body = naming::pr_body(req.description.as_deref(), &diff);
     warnings.extend(dvc::untracked_warnings(&diff, &git::dvc_files(&repo, base.commit)));
+    if !req.to_base && repo.find_branch(&branch, git2::BranchType::Local).is_ok() {
+        warnings.push(format!(
+            "a local branch {branch} exists: it is left as it is (the experiment branch is only created on {remote})"
+        ));
+    }
     Ok(Plan {
         repo,
         workdir,
@@ -459,6 +478,47 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
     })
 }
 
+/// Why setting `path` to `new` is refused: it would replace a non-empty mapping by something
+/// that is not a mapping, or a non-empty list by something that is not a list, dropping every
+/// param under it (almost always a key path cut short, e.g. `train=1` for `train.lr=1`).
+fn container_replaced(
+    current: &serde_json::Value,
+    path: &[String],
+    new: &serde_json::Value,
+) -> Option<String> {
+    use serde_json::Value;
+    let mut cur = current;
+    for seg in path {
+        cur = match cur {
+            Value::Object(m) => m.get(seg)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    let key = path.join(".");
+    let new_kind = match new {
+        Value::Object(_) => "a mapping",
+        Value::Array(_) => "a list",
+        _ => "a single value",
+    };
+    match cur {
+        Value::Object(m) if !m.is_empty() && !new.is_object() => {
+            let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+            let first = keys[0];
+            Some(format!(
+                "`{key}` is a mapping ({}), not {new_kind}; set one of its keys, e.g. {key}.{first}=VALUE",
+                keys.join(", ")
+            ))
+        }
+        Value::Array(a) if !a.is_empty() && !new.is_array() => Some(format!(
+            "`{key}` is a list ({} item{}), not {new_kind}; set an item, e.g. {key}.0=VALUE, or give a whole list, e.g. {key}=[...]",
+            a.len(),
+            if a.len() == 1 { "" } else { "s" }
+        )),
+        _ => None,
+    }
+}
+
 fn find_auth(p: &Plan, deps: &Deps<'_>) -> Option<forge::Auth> {
     let f = p.forge.as_ref().ok()?;
     forge::find_auth(f.kind, &f.host, deps.env, &|h| deps.git.gh_token(h))
@@ -468,6 +528,8 @@ fn find_auth(p: &Plan, deps: &Deps<'_>) -> Option<forge::Auth> {
 pub fn preview_with(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Preview, ExpError> {
     let p = plan(req, deps)?;
     let opens_pr = !req.to_base && !req.no_pr && p.forge.is_ok();
+    // What the run would find on the remote: a taken branch fails the preview the same way.
+    let reuses_branch = !req.to_base && existing_branch(&p, req, deps, tree_in_memory(&p)?)?.is_some();
     Ok(Preview {
         base_branch: p.base.branch.clone(),
         base_commit: p.base.commit.to_string(),
@@ -487,7 +549,54 @@ pub fn preview_with(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Preview,
         files: p.files.iter().map(|f| f.path.clone()).collect(),
         diff: p.diff.clone(),
         warnings: p.warnings.clone(),
+        reuses_branch,
     })
+}
+
+/// Looks the branch up on the remote (`git ls-remote`), as a run does before pushing:
+/// `Ok(None)` when it is free; with `reuse_branch`, `Ok(Some(commit))` when it holds exactly
+/// this edit (`tree` on the base commit); else the error the run stops with.
+fn existing_branch(
+    p: &Plan,
+    req: &ExperimentRequest,
+    deps: &Deps<'_>,
+    tree: git2::Oid,
+) -> Result<Option<git2::Oid>, ExpError> {
+    if req.to_base {
+        return Ok(None);
+    }
+    let existing =
+        deps.git.remote_branch(&p.workdir, &p.remote, &p.branch).map_err(|f| push_error(f, p, false))?;
+    let Some(remote_oid) = existing else { return Ok(None) };
+    let same = git2::Oid::from_str(&remote_oid)
+        .ok()
+        .and_then(|o| p.repo.find_commit(o).ok())
+        .filter(|c| c.tree_id() == tree && c.parent_id(0).ok() == Some(p.base.commit));
+    match (req.reuse_branch, same) {
+        (true, Some(c)) => Ok(Some(c.id())),
+        (true, None) => Err(ExpError::new(
+            ErrorKind::BranchExists,
+            format!("branch {} exists on {} with other content than this edit", p.branch, p.remote),
+        )
+        .hint("pick another name with --branch NAME")),
+        (false, _) => Err(ExpError::new(
+            ErrorKind::BranchExists,
+            format!("branch {} already exists on {}", p.branch, p.remote),
+        )
+        .hint("pass --reuse-branch to open the pull request for it, or --branch NAME for a new one")),
+    }
+}
+
+/// The tree a run would commit, computed in memory: the repository's object database gets
+/// an in-memory backend first, so nothing is written to disk.
+fn tree_in_memory(p: &Plan) -> Result<git2::Oid, ExpError> {
+    let odb = p.repo.odb().map_err(|e| ExpError::git("opening the object database", &e))?;
+    odb.add_new_mempack_backend(1000).map_err(|e| ExpError::git("opening the object database", &e))?;
+    git::build_tree(&p.repo, p.base.commit, &blobs(p))
+}
+
+fn blobs(p: &Plan) -> Vec<(String, Vec<u8>, i32)> {
+    p.files.iter().map(|f| (f.path.clone(), f.new_text.clone().into_bytes(), f.mode)).collect()
 }
 
 fn push_error(f: git::GitFailure, p: &Plan, to_base: bool) -> ExpError {
@@ -540,56 +649,22 @@ pub fn run_with(
     if cancel.load(Ordering::SeqCst) {
         return Err(cancelled());
     }
-    progress(
-        Step::Commit,
-        &format!(
-            "Committing {} on {}",
-            p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
-            p.base.branch
-        ),
-    );
-    let blobs: Vec<(String, Vec<u8>, i32)> =
-        p.files.iter().map(|f| (f.path.clone(), f.new_text.clone().into_bytes(), f.mode)).collect();
-    let tree = git::build_tree(&p.repo, p.base.commit, &blobs)?;
+    let names = p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", ");
+    let doing = if req.to_base {
+        format!("Committing {names} on {}", p.base.branch)
+    } else {
+        format!("Committing {names} to {} (based on {})", p.branch, p.base.branch)
+    };
+    progress(Step::Commit, &doing);
+    let tree = git::build_tree(&p.repo, p.base.commit, &blobs(&p))?;
     let mut commit = git::commit(&p.repo, deps.git, tree, p.base.commit, &p.message)?;
     tracing::info!(commit = %commit, branch = %p.branch, "experiment commit created");
 
     let compare = p.forge.as_ref().ok().map(|f| forge::compare_url(f, &p.base.branch, &p.branch));
     let mut pushed = true;
-    if !req.to_base {
-        let existing =
-            deps.git.remote_branch(&p.workdir, &p.remote, &p.branch).map_err(|f| push_error(f, &p, false))?;
-        if let Some(remote_oid) = existing {
-            let same = git2::Oid::from_str(&remote_oid)
-                .ok()
-                .and_then(|o| p.repo.find_commit(o).ok())
-                .filter(|c| c.tree_id() == tree && c.parent_id(0).ok() == Some(p.base.commit));
-            match (req.reuse_branch, same) {
-                (true, Some(c)) => {
-                    commit = c.id();
-                    pushed = false;
-                }
-                (true, None) => {
-                    return Err(ExpError::new(
-                        ErrorKind::BranchExists,
-                        format!(
-                            "branch {} exists on {} with other content than this edit",
-                            p.branch, p.remote
-                        ),
-                    )
-                    .hint("pick another name with --branch NAME"))
-                }
-                (false, _) => {
-                    return Err(ExpError::new(
-                        ErrorKind::BranchExists,
-                        format!("branch {} already exists on {}", p.branch, p.remote),
-                    )
-                    .hint(
-                        "pass --reuse-branch to open the pull request for it, or --branch NAME for a new one",
-                    ))
-                }
-            }
-        }
+    if let Some(c) = existing_branch(&p, req, deps, tree)? {
+        commit = c;
+        pushed = false;
     }
     if pushed {
         if cancel.load(Ordering::SeqCst) {
@@ -614,7 +689,11 @@ pub fn run_with(
         warnings: p.warnings.clone(),
         summary: String::new(),
     };
-    let verb = if pushed { "Pushed" } else { "Found" };
+    let done = if pushed {
+        format!("Pushed {} to {}", p.branch, p.remote)
+    } else {
+        format!("Found {} on {}", p.branch, p.remote)
+    };
     if req.to_base {
         out.summary = format!(
             "Pushed {:.7} to {} on {} (your local {} is unchanged; pull to get it)",
@@ -624,13 +703,13 @@ pub fn run_with(
     }
     if req.no_pr {
         out.url = compare.clone();
-        out.summary = format!("{verb} {} on {}; no pull request opened as asked", p.branch, p.remote);
+        out.summary = format!("{done}; no pull request opened as asked");
         return Ok(out);
     }
     let f = match &p.forge {
         Ok(f) => f,
         Err(note) => {
-            out.summary = format!("{verb} {} on {}; no pull request: {note}", p.branch, p.remote);
+            out.summary = format!("{done}; no pull request: {note}");
             return Ok(out);
         }
     };
@@ -638,14 +717,12 @@ pub fn run_with(
     let Some(auth) = find_auth(&p, deps) else {
         out.url = compare.clone();
         let var = match f.kind {
-            ForgeKind::Github => "GITHUB_TOKEN (or log in with gh)",
-            ForgeKind::Gitlab => "GITLAB_TOKEN",
-            ForgeKind::Bitbucket => "BITBUCKET_TOKEN or BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD",
+            ForgeKind::Github => "set GITHUB_TOKEN or GH_TOKEN, or log in with gh",
+            ForgeKind::Gitlab => "set GITLAB_TOKEN",
+            ForgeKind::Bitbucket => "set BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD",
         };
         out.summary = format!(
-            "{verb} {} on {}; no {} token found ({var} is not set), so open the {word} here: {}",
-            p.branch,
-            p.remote,
+            "{done}; no {} token found ({var}), so open the {word} here: {}",
             f.kind.name(),
             compare.as_deref().unwrap_or_default()
         );
@@ -665,7 +742,7 @@ pub fn run_with(
             out.pr_created = r.created;
             out.pr_existed = !r.created;
             out.summary = if r.created {
-                format!("Opened {word} {} from {}", r.url, p.branch)
+                format!("Opened {word} {} from {} into {}", r.url, p.branch, p.base.branch)
             } else {
                 format!("An open {word} for {} already exists: {}", p.branch, r.url)
             };

@@ -837,32 +837,47 @@ fn validate_events(forge: Forge, raw: Option<&Vec<String>>) -> Result<Vec<String
 
 fn validate_name(raw: Option<&str>) -> Result<String, String> {
     let n = raw.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(DEFAULT_NAME);
-    if n.chars().any(char::is_control) {
+    // Workflow names are free text in any script; only line breaks are refused.
+    if n.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) {
         return Err("the workflow name must be a single line of text".into());
     }
     if n.chars().count() > 100 {
         return Err("the workflow name is longer than 100 characters".into());
     }
-    if slug(n).is_empty() {
-        return Err(format!(
-            "workflow name `{n}` needs at least one letter or digit (it also names the file)"
-        ));
-    }
     Ok(n.to_string())
 }
 
-/// File-name form of a workflow name: lowercase ASCII letters and digits joined by `-`.
+/// File-name form of a workflow name: its ASCII letters and digits, lowercased, joined by `-`.
+/// When that loses letters or digits of other scripts (`训练`), or leaves nothing (`🚀`), the
+/// FNV-1a hash of the whole name follows as 8 hex digits (`cml-` when nothing else is left),
+/// so different names get different files and the same name always the same file.
 pub fn slug(name: &str) -> String {
     let mut out = String::new();
+    let mut lost = false;
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
+        } else {
+            lost |= c.is_alphanumeric() || (!c.is_ascii() && !c.is_whitespace());
+            if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
         }
     }
     while out.ends_with('-') {
         out.pop();
+    }
+    if out.is_empty() && !name.trim().is_empty() {
+        lost = true;
+        out.push_str("cml");
+    }
+    if lost {
+        let mut h: u32 = 0x811c_9dc5;
+        for b in name.bytes() {
+            h ^= u32::from(b);
+            h = h.wrapping_mul(0x0100_0193);
+        }
+        out.push_str(&format!("-{h:08x}"));
     }
     out
 }

@@ -54,7 +54,7 @@ pub fn yaml_str(s: &str) -> String {
     if plain_safe(s) {
         return s.to_string();
     }
-    if s.chars().any(|c| c.is_control() && c != '\t') {
+    if s.chars().any(|c| (c.is_control() && c != '\t') || needs_escape(c)) {
         let mut out = String::from("\"");
         for c in s.chars() {
             match c {
@@ -62,7 +62,7 @@ pub fn yaml_str(s: &str) -> String {
                 '\\' => out.push_str("\\\\"),
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
-                c if c.is_control() => {
+                c if c.is_control() || needs_escape(c) => {
                     let _ = write!(out, "\\u{:04X}", c as u32);
                 }
                 c => out.push(c),
@@ -72,6 +72,11 @@ pub fn yaml_str(s: &str) -> String {
         return out;
     }
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Characters YAML reads as line breaks or a byte order mark, or does not allow unescaped.
+fn needs_escape(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
 }
 
 fn plain_safe(s: &str) -> bool {
@@ -86,7 +91,7 @@ fn plain_safe(s: &str) -> bool {
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
         return false;
     }
-    if s.chars().any(|c| c.is_control()) {
+    if s.chars().any(|c| c.is_control() || needs_escape(c)) {
         return false;
     }
     // Values that would read back as something other than a string.

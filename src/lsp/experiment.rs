@@ -99,17 +99,18 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// The progress message: the run's own line (it names the files, branch and remote), else
+/// a generic one.
 fn step_message(step: Step, detail: &str) -> String {
-    let what = match step {
+    if !detail.is_empty() {
+        return detail.to_string();
+    }
+    match step {
         Step::Commit => "Committing params",
         Step::Push => "Pushing the branch",
         Step::PullRequest => "Opening the pull request",
-    };
-    if detail.is_empty() {
-        what.to_string()
-    } else {
-        format!("{what}: {detail}")
     }
+    .to_string()
 }
 
 pub async fn run(

@@ -176,6 +176,15 @@ pub fn analyze_dvc(path: &Path, text: Arc<str>, ws: &dyn Workspace) -> DvcAnalys
             cx.interps_in(&ctx, &Iter::default(), v, None, section, 0);
         }
     }
+    // A rule that explains a value (`dvc-foreach`, `params-bad-entry`) replaces the generic
+    // schema error on the same range.
+    let specific: Vec<Span> =
+        cx.a.diags
+            .iter()
+            .filter(|d| matches!(d.code, codes::DVC_FOREACH | codes::PARAMS_BAD_ENTRY))
+            .map(|d| d.span)
+            .collect();
+    cx.a.diags.retain(|d| d.code != codes::DVC_SCHEMA || !specific.contains(&d.span));
     cx.a.diags.sort_by_key(|d| (d.span.start, d.span.end));
     cx.a
 }
@@ -233,7 +242,10 @@ impl Cx<'_> {
                 let Some(list) = tree.entry(body, section).map(|e| e.value) else { continue };
                 for (_, item) in tree.child_keys(list) {
                     for (_, flags) in tree.child_keys(item) {
-                        if let Some(e) = tree.entry(flags, "checkpoint") {
+                        let Some(e) = tree.entry(flags, "checkpoint") else { continue };
+                        // `checkpoint: false` meant a plain output before and still does.
+                        if matches!(&tree.nodes[e.value].value, Value::Scalar { ty: super::model::ScalarType::Bool, text } if text == "true")
+                        {
                             let mut d = Diagnostic::warning(
                                 codes::DVC_REMOVED_FIELD,
                                 e.key_span,
@@ -399,6 +411,7 @@ impl Cx<'_> {
                     }
                     Value::List(items) => it.items = items.iter().map(|&v| (d.clone(), v)).collect(),
                     Value::Scalar { .. } => {
+                        it.has_key = true;
                         if !interp::has_interp(&d.tree.render(idx, 50)) {
                             self.err(
                                 codes::DVC_FOREACH,
@@ -409,7 +422,9 @@ impl Cx<'_> {
                     }
                 }
             } else {
-                it.active = false;
+                // The source is reported already (or unknown): accept any `item`/`key` rather
+                // than report each use as undefined.
+                it.has_key = true;
             }
         } else if let Some(m) = tree.entry(st, "matrix").map(|e| e.value) {
             it.active = true;
@@ -431,22 +446,38 @@ impl Cx<'_> {
                                         self.err(
                                             codes::DVC_FOREACH,
                                             tree.nodes[v].span,
-                                            format!("matrix '{axis}' must be a list"),
+                                            format!(
+                                                "matrix '{axis}' must be a list, got {}",
+                                                d.tree.type_name(idx)
+                                            ),
                                         );
                                         None
                                     }
                                 },
                                 Err(_) => None,
                             },
-                            None => None,
+                            None if tree.type_name(v) == "string" => None,
+                            None => {
+                                self.err(
+                                    codes::DVC_FOREACH,
+                                    tree.nodes[v].span,
+                                    format!("matrix '{axis}' must be a list, got {}", tree.type_name(v)),
+                                );
+                                None
+                            }
                         }
                     }
-                    _ => None,
+                    _ => {
+                        self.err(
+                            codes::DVC_FOREACH,
+                            tree.nodes[v].span,
+                            format!("matrix '{axis}' must be a list, got {}", tree.type_name(v)),
+                        );
+                        None
+                    }
                 };
-                match vals {
-                    Some(v) => axes.push((axis, v)),
-                    None => it.active = false,
-                }
+                // An axis whose values are unknown still exists: `item.<axis>` is not checked further.
+                axes.push((axis, vals.unwrap_or_default()));
             }
             it.matrix = Some(axes);
         }

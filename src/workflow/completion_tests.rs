@@ -100,3 +100,172 @@ fn a_new_continuation_line_being_typed() {
     assert!(labels(&c).contains(&"--cloud-region"), "{:?}", labels(&c));
     assert_eq!(c[0].replace, Span::new(off - 5, off));
 }
+
+/// A GitHub step whose `run: |` block ends with `line` (holding the `‸`).
+fn literal_run(line: &str) -> String {
+    format!("jobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          {line}\n      - run: echo done\n")
+}
+
+const CLOUDS: [&str; 4] = ["aws", "azure", "gcp", "kubernetes"];
+const TOPS: [&str; 5] = ["runner", "comment", "pr", "check", "workflow"];
+
+#[test]
+fn commands_after_cml_in_a_literal_block() {
+    let (c, off) = complete_at(&literal_run("cml ‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), TOPS);
+    assert_eq!(c[0].replace, Span::empty(off));
+    let (c, off) = complete_at(&literal_run("cml ru‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["runner"]);
+    assert_eq!(c[0].replace, Span::new(off - 2, off));
+}
+
+#[test]
+fn subcommands_after_a_command() {
+    let (c, off) = complete_at(&literal_run("cml runner ‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["launch"]);
+    assert_eq!(c[0].replace, Span::empty(off));
+    let (c, _) = complete_at(&literal_run("cml comment ‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["create", "update"]);
+    let (c, off) = complete_at(&literal_run("cml comment up‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["update"]);
+    assert_eq!(c[0].replace, Span::new(off - 2, off));
+}
+
+#[test]
+fn options_after_a_single_dash() {
+    let (c, off) = complete_at(&literal_run("cml runner launch -‸"), FileKind::GithubWorkflow);
+    let l = labels(&c);
+    assert!(l.contains(&"--cloud") && l.contains(&"--labels") && l.contains(&"--driver"), "{l:?}");
+    assert!(l.iter().all(|l| l.starts_with("--")), "{l:?}");
+    assert!(c.iter().all(|c| c.replace == Span::new(off - 1, off)));
+    // The same set as after `--`.
+    let (c2, _) = complete_at(&literal_run("cml runner launch --‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c2), l);
+}
+
+#[test]
+fn cloud_values_after_equals_and_after_a_space() {
+    for line in ["cml runner launch --cloud=‸", "cml runner launch --cloud ‸"] {
+        let (c, off) = complete_at(&literal_run(line), FileKind::GithubWorkflow);
+        assert_eq!(labels(&c), CLOUDS, "{line}");
+        assert_eq!(c[0].replace, Span::empty(off), "{line}");
+    }
+    for line in ["cml runner launch --cloud=g‸", "cml runner launch --cloud g‸"] {
+        let (c, off) = complete_at(&literal_run(line), FileKind::GithubWorkflow);
+        assert_eq!(labels(&c), ["gcp"], "{line}");
+        assert_eq!(c[0].replace, Span::new(off - 1, off), "{line}");
+    }
+}
+
+#[test]
+fn region_values_after_a_space_narrowed_by_a_spaced_cloud() {
+    let (c, off) =
+        complete_at(&literal_run("cml runner launch --cloud aws --cloud-region ‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c)[..4], REGIONS);
+    assert_eq!(labels(&c)[4], "us-east-1");
+    assert_eq!(c[0].replace, Span::empty(off));
+    // Without --cloud only the synthetic regions.
+    let (c, _) = complete_at(&literal_run("cml runner launch --cloud-region ‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), REGIONS);
+}
+
+#[test]
+fn type_values_after_equals_and_after_a_space() {
+    for line in ["cml runner launch --cloud-type=‸", "cml runner launch --cloud-type ‸"] {
+        let (c, off) = complete_at(&literal_run(line), FileKind::GithubWorkflow);
+        assert_eq!(labels(&c)[..4], ["s", "m", "l", "xl"], "{line}");
+        assert!(labels(&c).contains(&"m+t4"), "{line}: {:?}", labels(&c));
+        assert_eq!(c[0].replace, Span::empty(off), "{line}");
+    }
+    let (c, off) =
+        complete_at(&literal_run("cml runner launch --cloud=aws --cloud-type m+‸"), FileKind::GithubWorkflow);
+    assert!(!c.is_empty() && labels(&c).iter().all(|l| l.starts_with("m+")), "{:?}", labels(&c));
+    assert_eq!(c[0].replace, Span::new(off - 2, off));
+}
+
+#[test]
+fn gpu_values_after_equals_and_after_a_space() {
+    for line in ["cml runner launch --cloud-gpu=‸", "cml runner launch --cloud-gpu ‸"] {
+        let (c, off) = complete_at(&literal_run(line), FileKind::GithubWorkflow);
+        assert_eq!(labels(&c)[0], "k80", "{line}: {:?}", labels(&c));
+        assert!(labels(&c).contains(&"t4"), "{line}: {:?}", labels(&c));
+        assert_eq!(c[0].replace, Span::empty(off), "{line}");
+    }
+}
+
+#[test]
+fn driver_values_after_equals_and_after_a_space() {
+    for line in [
+        "cml runner launch --driver=‸",
+        "cml runner launch --driver ‸",
+        "cml comment create --driver=‸",
+        "cml comment create --driver ‸",
+    ] {
+        let (c, off) = complete_at(&literal_run(line), FileKind::GithubWorkflow);
+        assert_eq!(labels(&c), ["github", "gitlab", "bitbucket"], "{line}");
+        assert_eq!(c[0].replace, Span::empty(off), "{line}");
+    }
+    let (c, _) = complete_at(&literal_run("cml pr create --driver git‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["github", "gitlab"]);
+}
+
+#[test]
+fn no_values_for_booleans() {
+    for line in [
+        "cml runner launch --cloud-spot=‸",
+        "cml runner launch --single=‸",
+        "cml runner launch --cloud-spot=t‸",
+    ] {
+        let (c, _) = complete_at(&literal_run(line), FileKind::GithubWorkflow);
+        assert_eq!(labels(&c), Vec::<&str>::new(), "{line}");
+    }
+    // After a boolean and a space the next word is an option again, not a value.
+    let (c, _) = complete_at(&literal_run("cml runner launch --cloud-spot ‸"), FileKind::GithubWorkflow);
+    let l = labels(&c);
+    assert!(l.contains(&"--cloud") && !l.contains(&"--cloud-spot"), "{l:?}");
+    assert!(l.iter().all(|l| l.starts_with("--")), "{l:?}");
+}
+
+#[test]
+fn hidden_options_and_commands_only_when_typed_in_full() {
+    let (c, _) = complete_at(&literal_run("cml runner launch --cloud-im‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), Vec::<&str>::new());
+    let (c, _) = complete_at(&literal_run("cml runner launch --cloud-image‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["--cloud-image"]);
+    let (c, _) = complete_at(&literal_run("cml runner launch --‸"), FileKind::GithubWorkflow);
+    assert!(
+        !labels(&c).contains(&"--workdir") && !labels(&c).contains(&"--destroy-delay"),
+        "{:?}",
+        labels(&c)
+    );
+    // A hidden option typed in full by an alias.
+    let (c, _) = complete_at(&literal_run("cml runner launch --path‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["--workdir"]);
+    let (c, _) = complete_at(&literal_run("cml comment create --p‸"), FileKind::GithubWorkflow);
+    assert!(!labels(&c).contains(&"--pr"), "{:?}", labels(&c));
+    let (c, _) = complete_at(&literal_run("cml comment create --pr‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["--pr"]);
+    // Hidden top-level commands.
+    let (c, _) = complete_at(&literal_run("cml tens‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), Vec::<&str>::new());
+    let (c, _) = complete_at(&literal_run("cml tensorboard‸"), FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["tensorboard"]);
+}
+
+#[test]
+fn values_in_a_folded_scalar_and_after_a_continuation() {
+    // Folded `>`: value after a space.
+    let t = "train:\n  script:\n    - >\n      cml runner launch\n      --cloud ‸\n";
+    let (c, off) = complete_at(t, FileKind::GitlabCi);
+    assert_eq!(labels(&c), CLOUDS);
+    assert_eq!(c[0].replace, Span::empty(off));
+    // Literal `|` with `\` continuations: values after `=` and after a space.
+    let t = "jobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          cml runner launch \\\n            --cloud=gcp \\\n            --cloud-gpu ‸\n";
+    let (c, off) = complete_at(t, FileKind::GithubWorkflow);
+    assert_eq!(labels(&c)[0], "k80", "{:?}", labels(&c));
+    assert_eq!(c[0].replace, Span::empty(off));
+    let t = "jobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          cml runner launch \\\n            --driver=‸\n";
+    let (c, off) = complete_at(t, FileKind::GithubWorkflow);
+    assert_eq!(labels(&c), ["github", "gitlab", "bitbucket"]);
+    assert_eq!(c[0].replace, Span::empty(off));
+}

@@ -725,7 +725,17 @@ pub fn complete_workflow(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<Comp
     for site in shell_sites_at(yaml, kind, offset) {
         let n = yaml.node(site.node);
         let Some(s) = yaml.scalar(site.node) else { continue };
-        if n.span.touches(offset) {
+        // A block scalar's span stops at its last non-blank character, but its text keeps
+        // the blanks typed after it on the last line (`cml |` at the end of a `run: |`).
+        let block = matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded);
+        let in_block_tail = block
+            && offset > n.span.end
+            && offset <= s.map.to_source(s.map.decoded_len())
+            && yaml
+                .source
+                .get(n.span.end..offset)
+                .is_some_and(|g| g.bytes().all(|b| b == b' ' || b == b'\t'));
+        if n.span.touches(offset) || in_block_tail {
             if let Some(dec) = decoded_offset(s, offset) {
                 return complete_shell(&s.value, &s.map, dec, &site.ctx);
             }

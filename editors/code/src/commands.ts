@@ -598,8 +598,8 @@ async function runWithProgress(ctx: CommandContext, client: LanguageClient, args
     outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `CML: experiment on ${branch}`, cancellable: true },
       async (progress, token) => {
-        // The server's $/progress for our token (Committing params / Pushing the branch /
-        // Opening the pull request) lands in this notification.
+        // The server's $/progress for our token (its commit, push and pull request lines,
+        // e.g. "Pushing exp/lr-abc1234 to origin") lands in this notification.
         const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
           if (v.kind !== 'end' && v.message) {
             progress.report({ message: v.message });
