@@ -2,12 +2,13 @@
 //! `vars`/params.yaml/foreach/matrix, vars loading, DVC's schema. Produces diagnostics and
 //! the resolved references the editor features use.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use super::index::{self, join_norm, ParamsDoc};
 use super::interp;
-use super::model::{split_path, NodeIdx, ProblemKind, Tree, Value, MAX_DEPTH};
+use super::model::{split_path, Node, NodeIdx, ProblemKind, Tree, Value, MAX_DEPTH};
 use crate::codes;
 use crate::diag::{Diagnostic, Related, Span};
 use crate::kind::ParamsFormat;
@@ -101,6 +102,9 @@ pub struct DvcAnalysis {
 struct Cx<'a> {
     ws: &'a dyn Workspace,
     a: DvcAnalysis,
+    /// The params files loaded so far: a stage list of thousands of references reads and
+    /// parses each file once, not once per reference.
+    loaded: HashMap<PathBuf, Option<Arc<ParamsDoc>>>,
 }
 
 /// Analyses the dvc.yaml at `path` with text `text`.
@@ -119,6 +123,7 @@ pub fn analyze_dvc(path: &Path, text: Arc<str>, ws: &dyn Workspace) -> DvcAnalys
             stages: Vec::new(),
             var_files: Vec::new(),
         },
+        loaded: HashMap::new(),
     };
     let mut syntax = false;
     for p in &doc.tree.problems {
@@ -146,7 +151,7 @@ pub fn analyze_dvc(path: &Path, text: Arc<str>, ws: &dyn Workspace) -> DvcAnalys
     // Global context: the default params.yaml, then `vars`.
     let mut ctx: Vec<Src> = Vec::new();
     let default = dir.join("params.yaml");
-    if let Some(d) = index::load(ws, &default) {
+    if let Some(d) = cx.load(&default) {
         if let Some(r) = d.tree.root {
             if d.tree.is_map(r) {
                 ctx.push(Src {
@@ -190,6 +195,15 @@ pub fn analyze_dvc(path: &Path, text: Arc<str>, ws: &dyn Workspace) -> DvcAnalys
 }
 
 impl Cx<'_> {
+    fn load(&mut self, path: &Path) -> Option<Arc<ParamsDoc>> {
+        if let Some(d) = self.loaded.get(path) {
+            return d.clone();
+        }
+        let d = index::load(self.ws, path);
+        self.loaded.insert(path.to_path_buf(), d.clone());
+        d
+    }
+
     fn tree(&self) -> &Tree {
         &self.a.doc.tree
     }
@@ -234,7 +248,8 @@ impl Cx<'_> {
             self.err(codes::DVC_SCHEMA, e.span, msg);
         }
         // Outputs flagged `checkpoint: true` are accepted and ignored by DVC 3.
-        let tree = self.tree().clone();
+        let doc = Arc::clone(&self.a.doc);
+        let tree = &doc.tree;
         let Some(stages) = tree.entry(root, "stages").map(|e| e.value) else { return };
         for (_, st) in tree.child_keys(stages) {
             let body = tree.entry(st, "do").map_or(st, |e| e.value);
@@ -261,7 +276,8 @@ impl Cx<'_> {
     }
 
     fn load_vars(&mut self, ctx: &mut Vec<Src>, vars: NodeIdx, base: &Path, what: &str) {
-        let tree = self.tree().clone();
+        let doc = Arc::clone(&self.a.doc);
+        let tree = &doc.tree;
         let Some(Value::List(items)) = tree.node(vars).map(|n| n.value.clone()) else { return };
         for it in items {
             let node = &tree.nodes[it];
@@ -297,7 +313,7 @@ impl Cx<'_> {
                     };
                     let path = join_norm(base, &file);
                     let fspan = self.map_span(it, Span::new(0, file.len()));
-                    let Some(doc) = index::load(self.ws, &path) else {
+                    let Some(doc) = self.load(&path) else {
                         if self.ws.exists(&path) {
                             continue;
                         }
@@ -369,7 +385,8 @@ impl Cx<'_> {
     }
 
     fn stage(&mut self, global: &[Src], name: &str, st: NodeIdx, dir: &Path) {
-        let tree = self.tree().clone();
+        let doc = Arc::clone(&self.a.doc);
+        let tree = &doc.tree;
         if !tree.is_map(st) {
             return;
         }
@@ -506,7 +523,8 @@ impl Cx<'_> {
     }
 
     fn params(&mut self, stage: &str, list: NodeIdx, wdir: &Path) {
-        let tree = self.tree().clone();
+        let doc = Arc::clone(&self.a.doc);
+        let tree = &doc.tree;
         let Some(Value::List(items)) = tree.node(list).map(|n| n.value.clone()) else { return };
         // Files tracked whole: their keys are not checked (DVC ignores them).
         let mut whole: Vec<String> = Vec::new();
@@ -615,7 +633,7 @@ impl Cx<'_> {
     }
 
     fn check_ref(&mut self, r: &ParamRef, span: Span) {
-        let Some(doc) = index::load(self.ws, &r.file) else {
+        let Some(doc) = self.load(&r.file) else {
             if self.ws.exists(&r.file) {
                 return;
             }
@@ -633,7 +651,7 @@ impl Cx<'_> {
         }
         let Some(key) = &r.key else { return };
         let (n, _) = doc.tree.lookup_prefix(r.segs.iter().map(|s| s.0.as_str()));
-        if n < r.segs.len() {
+        if n < r.segs.len() && !through_duplicate(&doc.tree, &r.segs[..n]) {
             let from = r.segs[n].1.start;
             let to = r.segs.last().map_or(from, |s| s.1.end);
             let msg = if n == 0 {
@@ -664,7 +682,8 @@ impl Cx<'_> {
         if depth > MAX_DEPTH {
             return;
         }
-        let tree = self.tree().clone();
+        let doc = Arc::clone(&self.a.doc);
+        let tree = &doc.tree;
         match &tree.nodes[idx].value {
             Value::Map(es) => {
                 for e in es {
@@ -896,4 +915,23 @@ fn first_interp(tree: &Tree, idx: NodeIdx) -> Option<Span> {
         }
     }
     rec(tree, idx, 0)
+}
+
+/// Whether the found part of a key path goes through a key written twice in its mapping:
+/// the last one wins, so what is "missing" below it is a consequence of the duplicate (already
+/// reported on the params file, which DVC refuses to load), not a fault of the reference.
+fn through_duplicate(tree: &Tree, found: &[(String, Span)]) -> bool {
+    let Some(mut node) = tree.root else { return false };
+    for (seg, _) in found {
+        if let Some(Node { value: Value::Map(es), .. }) = tree.node(node) {
+            if es.iter().filter(|e| e.key == *seg).count() > 1 {
+                return true;
+            }
+        }
+        match tree.child(node, seg) {
+            Some(c) => node = c,
+            None => return false,
+        }
+    }
+    false
 }
