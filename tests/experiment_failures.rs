@@ -434,3 +434,30 @@ fn cli_dry_run_on_a_taken_branch() {
         "error: branch exp/taken already exists on origin\nhint: pass --reuse-branch to open the pull request for it, or --branch NAME for a new one\n"
     );
 }
+
+#[test]
+fn preview_with_the_remote_unreachable_warns_and_changes_nothing() {
+    let fx = Fixture::github();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let forge_dir = format!("url.{}/forge/.insteadOf", fx.root.display());
+    git(&fx.work, &["config", "--unset", &forge_dir]);
+    git(&fx.work, &["config", &format!("url.http://127.0.0.1:{port}/.insteadOf"), "https://github.com/"]);
+    let r =
+        experiment::ExperimentRequest { branch: Some("exp/offline".into()), ..req(&fx, &["train.lr=0.01"]) };
+    let before = fx.snapshot();
+    let objects = fx.object_count();
+    let p = preview_with_env(&r, &[]).expect("a preview works offline");
+    assert_eq!(p.branch, "exp/offline");
+    assert!(!p.reuses_branch);
+    let w =
+        p.warnings.iter().find(|w| w.starts_with("could not check whether exp/offline is free on origin: "));
+    assert!(
+        w.is_some_and(|w| w.contains("could not reach remote origin (https://github.com/acme/model.git)")),
+        "{:?}",
+        p.warnings
+    );
+    assert_eq!(fx.snapshot(), before);
+    assert_eq!(fx.object_count(), objects, "a preview writes no object");
+    // The real run still stops at the same place.
+    assert_eq!(fails(&fx, &r, &[]).kind, ErrorKind::Network);
+}

@@ -526,10 +526,26 @@ fn find_auth(p: &Plan, deps: &Deps<'_>) -> Option<forge::Auth> {
 
 /// [`preview`] with explicit side-effect providers.
 pub fn preview_with(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Preview, ExpError> {
-    let p = plan(req, deps)?;
+    let mut p = plan(req, deps)?;
     let opens_pr = !req.to_base && !req.no_pr && p.forge.is_ok();
     // What the run would find on the remote: a taken branch fails the preview the same way.
-    let reuses_branch = !req.to_base && existing_branch(&p, req, deps, tree_in_memory(&p)?)?.is_some();
+    // A remote that cannot be reached (offline, no credentials yet) does not: the preview
+    // changes nothing and is still useful; it says the branch could not be checked.
+    let reuses_branch = if req.to_base {
+        false
+    } else {
+        match existing_branch(&p, req, deps, tree_in_memory(&p)?) {
+            Ok(found) => found.is_some(),
+            Err(e) if matches!(e.kind, ErrorKind::Network | ErrorKind::AuthFailed) => {
+                p.warnings.push(format!(
+                    "could not check whether {} is free on {}: {}",
+                    p.branch, p.remote, e.message
+                ));
+                false
+            }
+            Err(e) => return Err(e),
+        }
+    };
     Ok(Preview {
         base_branch: p.base.branch.clone(),
         base_commit: p.base.commit.to_string(),
