@@ -15,6 +15,12 @@ pub struct FileInput<'a> {
     pub kind: FileKind,
 }
 
+impl<'a> FileInput<'a> {
+    pub fn new(path: &'a Path, text: &'a str, kind: FileKind) -> FileInput<'a> {
+        FileInput { path, text, kind }
+    }
+}
+
 /// All diagnostics of one file, sorted by position, suppressions and disabled codes applied.
 pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<Diagnostic> {
     let diags = match input.kind {
