@@ -55,6 +55,9 @@ pub type AnalyzeFn = Arc<dyn Fn(&FileInput<'_>, &dyn Workspace, &Settings) -> Ve
 /// How long we wait for the client to answer our requests (configuration, registration).
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long the background thread must be idle before it frees a closed document's tree.
+const FREE_WHEN_IDLE: Duration = Duration::from_millis(100);
+
 /// How long background diagnostics wait for running requests before starting anyway.
 const REQUEST_PRIORITY: Duration = Duration::from_millis(50);
 
@@ -114,19 +117,47 @@ struct Inner {
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Work for the background thread: an analysis, or freeing something large (a closed
+/// document's tree), which waits until the thread has been idle for [`FREE_WHEN_IDLE`].
+enum Work {
+    Job(Job),
+    Free(Box<dyn Send>),
+}
+
 /// The thread background diagnostics run on, one job at a time, below normal priority so
 /// that request handlers preempt it.
 struct Background {
-    tx: std::sync::mpsc::Sender<Job>,
+    tx: std::sync::mpsc::Sender<Work>,
 }
 
 impl Background {
     fn start() -> Background {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let (tx, rx) = std::sync::mpsc::channel::<Work>();
         let spawned = std::thread::Builder::new().name("cml-lsp-diagnostics".into()).spawn(move || {
             lower_priority();
-            for job in rx {
-                job();
+            let mut frees: Vec<Box<dyn Send>> = Vec::new();
+            loop {
+                // Analyses first; a free once nothing has come for a while (an editor
+                // pauses between bursts), so it rarely delays an analysis.
+                let work = if frees.is_empty() {
+                    match rx.recv() {
+                        Ok(w) => w,
+                        Err(_) => return,
+                    }
+                } else {
+                    match rx.recv_timeout(FREE_WHEN_IDLE) {
+                        Ok(w) => w,
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                            drop(frees.pop());
+                            continue;
+                        }
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                };
+                match work {
+                    Work::Job(job) => job(),
+                    Work::Free(f) => frees.push(f),
+                }
             }
         });
         if let Err(e) = spawned {
@@ -142,18 +173,24 @@ impl Background {
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
             let _ = done.send(r.map_err(|_| "the analysis panicked".to_string()));
         });
-        self.tx.send(job).map_err(|_| "the diagnostics thread is gone".to_string())?;
+        self.tx.send(Work::Job(job)).map_err(|_| "the diagnostics thread is gone".to_string())?;
         result.await.map_err(|_| "the diagnostics thread is gone".to_string())?
+    }
+
+    /// Drops `value` on the thread when it is idle (freeing a large tree takes milliseconds).
+    fn free(&self, value: impl Send + 'static) {
+        // If the thread is gone the value comes back and is dropped here.
+        let _ = self.tx.send(Work::Free(Box::new(value)));
     }
 }
 
-/// Lowers the calling thread's priority (nice 10). On Linux the nice value is per thread.
+/// Lowers the calling thread's priority (nice 5). On Linux the nice value is per thread.
 #[cfg(target_os = "linux")]
 fn lower_priority() {
     // SAFETY: plain system calls on the calling thread's own id; no memory is shared.
     let failed = unsafe {
         let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 10) != 0
+        libc::setpriority(libc::PRIO_PROCESS, tid, 5) != 0
     };
     if failed {
         warn!("cannot lower the diagnostics thread's priority");
@@ -506,11 +543,14 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         let Some(doc) = self.inner.store.close(uri.as_str()) else { return };
+        let kind = doc.kind;
+        // Freeing a large parsed tree takes milliseconds: not on the message loop.
+        self.inner.background.free(doc);
         let had = self.inner.published.lock().is_ok_and(|mut p| p.remove(uri.as_str()));
         if had && !self.inner.session().caps.pull_diagnostics {
             self.inner.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
-        self.inner.schedule(self.inner.dependents_of(doc.kind));
+        self.inner.schedule(self.inner.dependents_of(kind));
     }
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
