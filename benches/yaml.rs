@@ -1,8 +1,9 @@
-//! Parse and incremental-reparse timings for the YAML layer.
+//! Parse and incremental-reparse timings for the YAML layer, with tree-sitter-yaml (the
+//! differential test's reference) as a baseline. `cargo bench --bench yaml`.
 
 use cml_lsp::diag::Span;
-use cml_lsp::yaml::{parse, YamlParser};
-use criterion::{criterion_group, criterion_main, Criterion};
+use cml_lsp::yaml::{parse, reparse};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 /// A GitHub workflow of about `lines` lines: repeated CML jobs.
 fn workflow(lines: usize) -> String {
@@ -17,17 +18,7 @@ fn workflow(lines: usize) -> String {
     s
 }
 
-/// A params file with `n` leaf keys in sections of 100.
-fn params(n: usize) -> String {
-    let mut s = String::new();
-    for sec in 0..n / 100 {
-        s.push_str(&format!("section_{sec}:\n"));
-        for k in 0..100 {
-            s.push_str(&format!("  key_{k}: {}.5\n", k % 7));
-        }
-    }
-    s
-}
+mod common;
 
 fn bench(c: &mut Criterion) {
     let wf = workflow(1_000);
@@ -36,18 +27,14 @@ fn bench(c: &mut Criterion) {
     c.bench_function("tree-sitter only: workflow 1000 lines", |b| b.iter(|| ts.parse(&wf, None)));
     c.bench_function("parse workflow 1000 lines", |b| b.iter(|| parse(&wf)));
 
-    let mut parser = YamlParser::new();
-    let old = parser.parse(&wf);
     // Type one character inside a scalar in the middle of the file.
     let at = wf[wf.len() / 2..].find("dvc repro").map_or(wf.len() / 2, |i| wf.len() / 2 + i + 3);
-    let mut edited = wf.clone();
-    edited.insert(at, 'x');
-    let edits = [(Span::new(at, at), 1)];
+    let tree = parse(&wf);
     c.bench_function("reparse workflow 1000 lines after 1-char edit", |b| {
-        b.iter(|| parser.reparse(&old, &edited, &edits))
+        b.iter_batched(|| tree.clone(), |t| reparse(t, Span::new(at, at), "x"), BatchSize::LargeInput)
     });
 
-    let p = params(100_000);
+    let p = common::params(100_000);
     let mut g = c.benchmark_group("large");
     g.sample_size(10);
     g.bench_function("tree-sitter only: params 100000 keys", |b| b.iter(|| ts.parse(&p, None)));

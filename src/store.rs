@@ -7,15 +7,22 @@
 //! - A change whose version is not newer than the stored one is rejected (the buffer keeps
 //!   the last good state; the client's next full sync or reopen repairs it).
 //! - Readers get immutable [`Snapshot`]s (`Arc` clones); writers copy on write.
+//! - Each document of a YAML kind carries its parsed tree ([`YamlCache`]), built on first
+//!   use; an edit moves the tree to the new version and re-parses it incrementally
+//!   ([`crate::yaml::try_reparse`]). When that is not possible the new version starts
+//!   empty and its first reader parses the whole text, so a change never runs a full
+//!   parse under the lock.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::Settings;
+use crate::diag::Span;
 use crate::kind::{FileKind, KindRules};
 use crate::text::{Encoding, LineCol, LineIndex};
 use crate::workspace::Workspace;
+use crate::yaml::Yaml;
 
 /// One open buffer, immutable once built.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +35,77 @@ pub struct Document {
     pub index: Arc<LineIndex>,
     /// `None` for files we leave alone (no diagnostics, no features).
     pub kind: Option<FileKind>,
+    /// The parsed YAML of `text` (see [`Document::yaml`]).
+    pub yaml_cache: YamlCache,
+}
+
+impl Document {
+    /// The parsed YAML of the text, for the kinds that are YAML (workflows, dvc.yaml, YAML
+    /// params files); parsed on first use, then shared by every request on this version.
+    pub fn yaml(&self) -> Option<Arc<Yaml>> {
+        is_yaml(self.kind).then(|| self.yaml_cache.get(&self.text))
+    }
+}
+
+fn is_yaml(kind: Option<FileKind>) -> bool {
+    match kind {
+        Some(FileKind::Params(f)) => f == crate::kind::ParamsFormat::Yaml,
+        Some(k) => k == FileKind::DvcYaml || k.is_workflow(),
+        None => false,
+    }
+}
+
+/// A document version's parsed YAML: empty until first use. Equality ignores it (it is a
+/// function of the text).
+#[derive(Default)]
+pub struct YamlCache(Mutex<Option<Arc<Yaml>>>);
+
+impl YamlCache {
+    fn with(yaml: Option<Yaml>) -> YamlCache {
+        YamlCache(Mutex::new(yaml.map(Arc::new)))
+    }
+
+    /// The tree of `text`, parsing it on first use (concurrent first users wait for one parse).
+    pub fn get(&self, text: &str) -> Arc<Yaml> {
+        let mut slot = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &*slot {
+            Some(y) => y.clone(),
+            None => {
+                let y = Arc::new(crate::yaml::parse(text));
+                *slot = Some(y.clone());
+                y
+            }
+        }
+    }
+
+    /// Moves the tree out (for the next version) unless none is built or a reader is
+    /// parsing it right now. A reader of this old version then parses again.
+    fn take(&self) -> Option<Yaml> {
+        let y = self.0.try_lock().ok()?.take()?;
+        // Readers may still hold the tree; then the next version gets a copy.
+        Some(Arc::try_unwrap(y).unwrap_or_else(|shared| (*shared).clone()))
+    }
+}
+
+impl Clone for YamlCache {
+    fn clone(&self) -> YamlCache {
+        YamlCache(Mutex::new(self.0.try_lock().ok().and_then(|y| y.clone())))
+    }
+}
+
+impl PartialEq for YamlCache {
+    fn eq(&self, _: &YamlCache) -> bool {
+        true
+    }
+}
+
+impl Eq for YamlCache {}
+
+impl std::fmt::Debug for YamlCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let built = self.0.try_lock().ok().is_some_and(|y| y.is_some());
+        write!(f, "YamlCache({})", if built { "built" } else { "empty" })
+    }
 }
 
 /// One content change of a `didChange` batch: a range (start, end) or the whole text.
@@ -59,6 +137,21 @@ impl std::fmt::Display for ChangeError {
 }
 
 type Docs = HashMap<String, Arc<Document>>;
+
+/// The text being edited by [`Store::change`]: inside its parsed tree, or alone.
+enum Current {
+    Tree(Yaml),
+    Text(String),
+}
+
+impl Current {
+    fn text(&self) -> &str {
+        match self {
+            Current::Tree(t) => &t.source,
+            Current::Text(s) => s,
+        }
+    }
+}
 
 #[derive(Default)]
 struct State {
@@ -103,6 +196,7 @@ impl Store {
             index: Arc::new(LineIndex::new(&text)),
             text,
             kind,
+            yaml_cache: YamlCache::default(),
         });
         Arc::make_mut(&mut st.docs).insert(uri.to_string(), doc.clone());
         doc
@@ -124,33 +218,50 @@ impl Store {
         // Everything before the last full-text change is irrelevant.
         let first = changes.iter().rposition(|c| c.range.is_none()).unwrap_or(0);
         let changes = &changes[first..];
-        let (mut text, mut index) = match changes.first() {
-            Some(TextChange { range: None, text }) => (text.clone(), None),
-            _ => (old.text.to_string(), Some(old.index.clone())),
+        // The current text lives in the tree while there is one (no second copy to edit).
+        let (mut cur, mut index) = match changes.first() {
+            Some(TextChange { range: None, text }) => (Current::Text(text.clone()), LineIndex::new(text)),
+            _ => {
+                let cur = match is_yaml(old.kind).then(|| old.yaml_cache.take()).flatten() {
+                    Some(tree) => Current::Tree(tree),
+                    None => Current::Text(old.text.to_string()),
+                };
+                (cur, (*old.index).clone())
+            }
         };
         let ranged = if changes.first().is_some_and(|c| c.range.is_none()) { &changes[1..] } else { changes };
         for change in ranged {
             let Some((start, end)) = change.range else { continue };
-            let idx = match index.take() {
-                Some(idx) => idx,
-                None => Arc::new(LineIndex::new(&text)),
-            };
-            let a = idx.to_offset(&text, start, enc);
-            let b = idx.to_offset(&text, end, enc);
+            let a = index.to_offset(cur.text(), start, enc);
+            let b = index.to_offset(cur.text(), end, enc);
             let (a, b) = if a <= b { (a, b) } else { (b, a) };
-            text.replace_range(a..b, &change.text);
+            cur = match cur {
+                // When only a full parse will do, leave it to the first reader (off this thread).
+                Current::Tree(t) => match crate::yaml::try_reparse(t, Span::new(a, b), &change.text) {
+                    Ok(t) => Current::Tree(t),
+                    Err(text) => Current::Text(text),
+                },
+                Current::Text(mut text) => {
+                    text.replace_range(a..b, &change.text);
+                    Current::Text(text)
+                }
+            };
+            index.edit(cur.text(), a, b, change.text.len());
         }
-        let index = match index {
-            Some(idx) => idx,
-            None => Arc::new(LineIndex::new(&text)),
+        debug_assert!(index == LineIndex::new(cur.text()));
+        let text: Arc<str> = Arc::from(cur.text());
+        let tree = match cur {
+            Current::Tree(t) => Some(t),
+            Current::Text(_) => None,
         };
         let doc = Arc::new(Document {
             uri: old.uri.clone(),
             path: old.path.clone(),
             version,
-            text: Arc::from(text),
-            index,
+            text,
+            index: Arc::new(index),
             kind: old.kind,
+            yaml_cache: YamlCache::with(tree),
         });
         Arc::make_mut(&mut st.docs).insert(uri.to_string(), doc.clone());
         Ok(doc)
@@ -331,6 +442,32 @@ mod tests {
         assert_eq!(&*doc.text, "héllo\nworld");
         // The index matches the final text.
         assert_eq!(*doc.index, LineIndex::new("héllo\nworld"));
+    }
+
+    #[test]
+    fn edits_carry_the_parsed_yaml_over() {
+        let store = Store::new();
+        store.set_roots(vec!["/w".into()]);
+        let uri = "file:///w/params.yaml";
+        let text = "a:\r\n  b: 1\r\n  c: \"é\"\r\nd:\r\n  - x\r\n";
+        store.open(uri, Some("/w/params.yaml".into()), 1, text.into());
+        let doc = store.get(uri).unwrap();
+        assert_eq!(*doc.yaml().unwrap(), crate::yaml::parse(text));
+        // Typing in a value, a batch of two edits (the second in UTF-16 units after the
+        // first), an edit that changes structure, then a full replacement.
+        let batches: Vec<Vec<TextChange>> = vec![
+            vec![ranged(lc(1, 6), lc(1, 6), "2")],
+            vec![ranged(lc(2, 6), lc(2, 6), "漢"), ranged(lc(2, 7), lc(2, 7), "x")],
+            vec![ranged(lc(3, 2), lc(3, 2), " [y]\n\tz")],
+            vec![ranged(lc(0, 0), lc(1, 0), "")],
+            vec![TextChange { range: None, text: "k: v\n".into() }, ranged(lc(0, 3), lc(0, 4), "w")],
+        ];
+        for (i, batch) in batches.iter().enumerate() {
+            let doc = store.change(uri, i as i32 + 2, batch, Encoding::Utf16).unwrap();
+            assert_eq!(*doc.yaml().unwrap(), crate::yaml::parse(&doc.text), "batch {i}: {:?}", doc.text);
+            assert_eq!(*doc.index, LineIndex::new(&doc.text));
+        }
+        assert_eq!(&*store.get(uri).unwrap().text, "k: w\n");
     }
 
     #[test]

@@ -39,6 +39,29 @@ impl LineIndex {
         LineIndex { starts, len: text.len() as u32 }
     }
 
+    /// Updates the index after `[a, b)` of the old text was replaced by `inserted` bytes;
+    /// `text` is the new text. Costs the lines after the edit, not a scan of the text.
+    pub fn edit(&mut self, text: &str, a: usize, b: usize, inserted: usize) {
+        let delta = inserted as i64 - (b - a) as i64;
+        // Old starts in (a, b] came from line feeds in the replaced bytes.
+        let lo = self.starts.partition_point(|&s| s as usize <= a);
+        let hi = self.starts.partition_point(|&s| s as usize <= b);
+        let new_starts = text.as_bytes()[a..a + inserted]
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c == b'\n')
+            .map(|(i, _)| (a + i + 1) as u32);
+        let added: Vec<u32> = new_starts.collect();
+        let n = added.len();
+        self.starts.splice(lo..hi, added);
+        if delta != 0 {
+            for s in &mut self.starts[lo + n..] {
+                *s = (*s as i64 + delta) as u32;
+            }
+        }
+        self.len = text.len() as u32;
+    }
+
     pub fn line_count(&self) -> usize {
         self.starts.len()
     }

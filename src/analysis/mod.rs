@@ -7,12 +7,33 @@ use crate::config::Settings;
 use crate::diag::Diagnostic;
 use crate::kind::FileKind;
 use crate::workspace::Workspace;
+use crate::yaml::Yaml;
 
 /// One file to analyse.
 pub struct FileInput<'a> {
     pub path: &'a Path,
     pub text: &'a str,
     pub kind: FileKind,
+    /// The parsed YAML of `text`, when the caller keeps one (the server caches one per
+    /// document version); `None` parses `text` when needed.
+    pub yaml: Option<&'a Yaml>,
+}
+
+impl<'a> FileInput<'a> {
+    pub fn new(path: &'a Path, text: &'a str, kind: FileKind) -> FileInput<'a> {
+        FileInput { path, text, kind, yaml: None }
+    }
+
+    /// The parsed YAML of the text: the given tree, or a fresh parse.
+    pub fn yaml(&self) -> std::borrow::Cow<'a, Yaml> {
+        match self.yaml {
+            Some(y) => {
+                debug_assert!(y.source == self.text, "the tree belongs to the text");
+                std::borrow::Cow::Borrowed(y)
+            }
+            None => std::borrow::Cow::Owned(crate::yaml::parse(self.text)),
+        }
+    }
 }
 
 /// All diagnostics of one file, sorted by position, suppressions and disabled codes applied.
@@ -20,7 +41,7 @@ pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -
     let diags = match input.kind {
         FileKind::DvcYaml | FileKind::Params(_) => crate::params::analyze(input, ws, settings),
         kind if kind.is_workflow() => {
-            let yaml = crate::yaml::parse(input.text);
+            let yaml = input.yaml();
             let mut diags = crate::yaml::diagnostics(&yaml);
             diags.extend(crate::workflow::analyze_workflow(&yaml, input.text, kind));
             diags
@@ -41,7 +62,7 @@ pub fn completion(
     match input.kind {
         FileKind::DvcYaml | FileKind::Params(_) => crate::params::completion(input, ws, settings, offset),
         kind if kind.is_workflow() => {
-            let yaml = crate::yaml::parse(input.text);
+            let yaml = input.yaml();
             crate::workflow::complete_workflow(&yaml, kind, offset)
         }
         _ => Vec::new(),
@@ -58,7 +79,7 @@ pub fn hover(
     match input.kind {
         FileKind::DvcYaml | FileKind::Params(_) => crate::params::hover(input, ws, settings, offset),
         kind if kind.is_workflow() => {
-            let yaml = crate::yaml::parse(input.text);
+            let yaml = input.yaml();
             crate::workflow::hover_workflow(&yaml, kind, offset)
         }
         _ => None,
@@ -75,7 +96,7 @@ pub fn definition(
     match input.kind {
         FileKind::DvcYaml | FileKind::Params(_) => crate::params::definition(input, ws, settings, offset),
         kind if kind.is_workflow() => {
-            let yaml = crate::yaml::parse(input.text);
+            let yaml = input.yaml();
             crate::workflow::definition_workflow(&yaml, kind, offset, input.path)
         }
         _ => Vec::new(),

@@ -288,6 +288,7 @@ mod tests {
             text: Arc::from(text),
             index: Arc::new(LineIndex::new(text)),
             kind: None,
+            yaml_cache: Default::default(),
         }
     }
 

@@ -30,11 +30,13 @@ pub struct File {
     pub doc: Arc<Document>,
     pub path: PathBuf,
     pub kind: FileKind,
+    /// The document version's parsed YAML (YAML kinds only).
+    pub yaml: Option<Arc<crate::yaml::Yaml>>,
 }
 
 impl File {
     pub fn input(&self) -> FileInput<'_> {
-        FileInput { path: &self.path, text: &self.doc.text, kind: self.kind }
+        FileInput { path: &self.path, text: &self.doc.text, kind: self.kind, yaml: self.yaml.as_deref() }
     }
 
     pub fn lines(&self, enc: Encoding) -> Lines<'_> {
@@ -47,7 +49,8 @@ impl Ctx {
         let doc = self.snap.get(uri.as_str())?.clone();
         let path = doc.path.clone()?;
         let kind = doc.kind?;
-        Some(File { doc, path, kind })
+        let yaml = doc.yaml();
+        Some(File { doc, path, kind, yaml })
     }
 }
 
@@ -55,7 +58,8 @@ impl Ctx {
 pub fn diagnostics(ctx: &Ctx, doc: &Document, analyze: &AnalyzeFn) -> Vec<lsp::Diagnostic> {
     let (Some(path), Some(kind)) = (doc.path.as_deref(), doc.kind) else { return Vec::new() };
     let Ok(uri) = lsp::Uri::from_str(&doc.uri) else { return Vec::new() };
-    let input = FileInput { path, text: &doc.text, kind };
+    let yaml = doc.yaml();
+    let input = FileInput { path, text: &doc.text, kind, yaml: yaml.as_deref() };
     let settings = ctx.snap.settings();
     analyze(&input, &ctx.snap, settings)
         .iter()

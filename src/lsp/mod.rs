@@ -8,12 +8,18 @@
 //!
 //! Document edits are applied synchronously (no `.await` before the store is updated), so
 //! notifications keep their order even though tower-lsp runs handlers concurrently.
+//!
+//! Requests come before background diagnostics: diagnostics run on their own thread below
+//! normal priority (on Linux), and the diagnostics loop lets the messages already read be
+//! dispatched, then waits (at most [`REQUEST_PRIORITY`]) while requests are running. So a
+//! completion sent right after a keystroke does not share the CPU with that keystroke's
+//! whole-file analysis.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
@@ -48,6 +54,12 @@ pub type AnalyzeFn = Arc<dyn Fn(&FileInput<'_>, &dyn Workspace, &Settings) -> Ve
 
 /// How long we wait for the client to answer our requests (configuration, registration).
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the background thread must be idle before it frees a closed document's tree.
+const FREE_WHEN_IDLE: Duration = Duration::from_millis(100);
+
+/// How long background diagnostics wait for running requests before starting anyway.
+const REQUEST_PRIORITY: Duration = Duration::from_millis(50);
 
 /// Runs the server over stdio until the client exits or closes stdin.
 /// Exit code 0 after `shutdown` then `exit`, 1 otherwise (as the LSP specification asks).
@@ -97,6 +109,113 @@ struct Inner {
     shut_down: Arc<AtomicBool>,
     /// Orders concurrent settings refreshes: only the newest reply is applied.
     settings_gen: AtomicU64,
+    /// Requests running now, and a wake-up when that drops to zero.
+    inflight: AtomicUsize,
+    idle: tokio::sync::Notify,
+    background: Background,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Work for the background thread: an analysis, or freeing something large (a closed
+/// document's tree), which waits until the thread has been idle for [`FREE_WHEN_IDLE`].
+enum Work {
+    Job(Job),
+    Free(Box<dyn Send>),
+}
+
+/// The thread background diagnostics run on, one job at a time, below normal priority so
+/// that request handlers preempt it.
+struct Background {
+    tx: std::sync::mpsc::Sender<Work>,
+}
+
+impl Background {
+    fn start() -> Background {
+        let (tx, rx) = std::sync::mpsc::channel::<Work>();
+        let spawned = std::thread::Builder::new().name("cml-lsp-diagnostics".into()).spawn(move || {
+            lower_priority();
+            let mut frees: Vec<Box<dyn Send>> = Vec::new();
+            loop {
+                // Analyses first; a free once nothing has come for a while (an editor
+                // pauses between bursts), so it rarely delays an analysis.
+                let work = if frees.is_empty() {
+                    match rx.recv() {
+                        Ok(w) => w,
+                        Err(_) => return,
+                    }
+                } else {
+                    match rx.recv_timeout(FREE_WHEN_IDLE) {
+                        Ok(w) => w,
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                            drop(frees.pop());
+                            continue;
+                        }
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                };
+                match work {
+                    Work::Job(job) => job(),
+                    Work::Free(f) => frees.push(f),
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the diagnostics thread: {e}");
+        }
+        Background { tx }
+    }
+
+    /// Runs `f` on the thread; `Err` with a message when it panicked or the thread is gone.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = done.send(r.map_err(|_| "the analysis panicked".to_string()));
+        });
+        self.tx.send(Work::Job(job)).map_err(|_| "the diagnostics thread is gone".to_string())?;
+        result.await.map_err(|_| "the diagnostics thread is gone".to_string())?
+    }
+
+    /// Drops `value` on the thread when it is idle (freeing a large tree takes milliseconds).
+    fn free(&self, value: impl Send + 'static) {
+        // If the thread is gone the value comes back and is dropped here.
+        let _ = self.tx.send(Work::Free(Box::new(value)));
+    }
+}
+
+/// Lowers the calling thread's priority (nice 5). On Linux the nice value is per thread.
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // SAFETY: plain system calls on the calling thread's own id; no memory is shared.
+    let failed = unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 5) != 0
+    };
+    if failed {
+        warn!("cannot lower the diagnostics thread's priority");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
+
+/// Counts a running request (see [`Inner::requests_done`]).
+struct Inflight<'a>(&'a Inner);
+
+impl<'a> Inflight<'a> {
+    fn new(inner: &'a Inner) -> Inflight<'a> {
+        inner.inflight.fetch_add(1, Ordering::SeqCst);
+        Inflight(inner)
+    }
+}
+
+impl Drop for Inflight<'_> {
+    fn drop(&mut self) {
+        if self.0.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl Backend {
@@ -118,6 +237,9 @@ impl Backend {
                 published: Mutex::new(BTreeSet::new()),
                 shut_down: Arc::new(AtomicBool::new(false)),
                 settings_gen: AtomicU64::new(0),
+                inflight: AtomicUsize::new(0),
+                idle: tokio::sync::Notify::new(),
+                background: Background::start(),
             }),
         }
     }
@@ -197,18 +319,39 @@ impl Inner {
         }
     }
 
+    /// Lets already-read messages be dispatched, then waits while requests run (at most
+    /// [`REQUEST_PRIORITY`]).
+    async fn requests_done(&self) {
+        for _ in 0..4 {
+            tokio::task::yield_now().await;
+        }
+        let deadline = tokio::time::Instant::now() + REQUEST_PRIORITY;
+        loop {
+            let idle = self.idle.notified();
+            if self.inflight.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, idle).await.is_err() {
+                return;
+            }
+        }
+    }
+
     /// Analyses the current version of `uri` and publishes, unless a newer version arrived.
     async fn publish(self: &Arc<Self>, uri: String) {
+        self.requests_done().await;
         let ctx = self.ctx();
         let Some(doc) = ctx.snap.get(&uri).cloned() else { return };
         let Ok(lsp_uri) = lsp::Uri::from_str(&uri) else { return };
         let analyze = self.analyze.clone();
         let doc2 = doc.clone();
-        let res = tokio::task::spawn_blocking(move || {
-            let _span = info_span!("diagnostics", uri = %doc2.uri, version = doc2.version).entered();
-            handlers::diagnostics(&ctx, &doc2, &analyze)
-        })
-        .await;
+        let res = self
+            .background
+            .run(move || {
+                let _span = info_span!("diagnostics", uri = %doc2.uri, version = doc2.version).entered();
+                handlers::diagnostics(&ctx, &doc2, &analyze)
+            })
+            .await;
         let diags = match res {
             Ok(d) => d,
             Err(e) => {
@@ -285,6 +428,7 @@ impl Inner {
         T: Send + 'static,
         F: FnOnce(&Ctx) -> jsonrpc::Result<T> + Send + 'static,
     {
+        let _running = Inflight::new(self);
         let ctx = self.ctx();
         let res = tokio::task::spawn_blocking(move || {
             let _span = info_span!("request", method).entered();
@@ -399,11 +543,14 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         let Some(doc) = self.inner.store.close(uri.as_str()) else { return };
+        let kind = doc.kind;
+        // Freeing a large parsed tree takes milliseconds: not on the message loop.
+        self.inner.background.free(doc);
         let had = self.inner.published.lock().is_ok_and(|mut p| p.remove(uri.as_str()));
         if had && !self.inner.session().caps.pull_diagnostics {
             self.inner.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
-        self.inner.schedule(self.inner.dependents_of(doc.kind));
+        self.inner.schedule(self.inner.dependents_of(kind));
     }
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {

@@ -38,10 +38,18 @@ fn params_diags(
     settings: &Settings,
     head: &dyn HeadReader,
 ) -> Vec<Diagnostic> {
-    let doc = index::load_text(input.path, Arc::from(input.text));
+    let format = index::format_of(input.path);
+    // The model of the file is built only for the checks that need it; the problems of a
+    // YAML file come straight from its parsed tree when the caller has one.
+    let doc = std::cell::OnceCell::new();
+    let doc = || doc.get_or_init(|| index::load_text(input.path, Arc::from(input.text)));
+    let problems = match (format, input.yaml) {
+        (ParamsFormat::Yaml, Some(y)) => super::yaml_model::problems(y),
+        _ => doc().tree.problems.clone(),
+    };
     let mut out = Vec::new();
-    for p in &doc.tree.problems {
-        let mut d = match (p.kind, doc.format) {
+    for p in &problems {
+        let mut d = match (p.kind, format) {
             (ProblemKind::Syntax, _) => Diagnostic::error(codes::YAML_SYNTAX, p.span, p.message.clone()),
             (ProblemKind::DuplicateKey, ParamsFormat::Json) => Diagnostic::warning(
                 codes::PARAMS_JSON_DUPLICATE_KEY,
@@ -60,18 +68,19 @@ fn params_diags(
         }
         out.push(d);
     }
-    if doc.tree.problems.iter().any(|p| p.kind == ProblemKind::Syntax) {
+    if problems.iter().any(|p| p.kind == ProblemKind::Syntax) {
         return out;
     }
     if let Some(schema) = params_schema(input.path, ws, settings) {
         if let Ok(v) = super::schema::compile(&schema) {
-            for e in super::schema::validate(&doc.tree, &v) {
+            for e in super::schema::validate(&doc().tree, &v) {
                 out.push(Diagnostic::error(codes::PARAMS_SCHEMA, e.span, e.message));
             }
         }
     }
     if settings.diagnostics.type_changed_from_head {
         if let Some(old) = head_doc(input.path, head) {
+            let doc = doc();
             if let (Some(a), Some(b)) = (doc.tree.root, old.tree.root) {
                 type_changes(&doc.tree, a, &old.tree, b, "", 0, &mut out);
             }
@@ -79,7 +88,7 @@ fn params_diags(
     }
     if settings.diagnostics.unused_params {
         let uses = uses_of(input.path, ws);
-        let tree = &doc.tree;
+        let tree = &doc().tree;
         if let Some(root) = tree.root {
             unused(tree, root, "", &uses, 0, &mut out);
         }

@@ -21,28 +21,39 @@ pub struct YamlTree {
 /// Converts the first document of `y`. Problems of the YAML layer are carried over.
 pub fn from_yaml(y: &Yaml) -> YamlTree {
     let mut b = Builder { y, out: YamlTree::default(), memo: HashMap::new() };
-    for p in &y.problems {
-        let kind = match p.kind {
-            crate::yaml::ProblemKind::Syntax => ProblemKind::Syntax,
-            crate::yaml::ProblemKind::DuplicateKey => ProblemKind::DuplicateKey,
-            crate::yaml::ProblemKind::UnknownAlias => ProblemKind::UnknownAlias,
-        };
-        b.out.tree.problems.push(Problem { span: p.span, message: p.message.clone(), kind, first: p.first });
+    b.out.tree.problems = problems(y);
+    if let Some(root) = y.docs.iter().find_map(|d| d.root) {
+        let r = b.node(root, 0);
+        b.out.tree.root = Some(r);
     }
-    let docs: Vec<_> = y.docs.iter().filter(|d| d.root.is_some()).collect();
-    if docs.len() > 1 {
-        b.out.tree.problems.push(Problem {
-            span: docs[1].span,
+    b.out
+}
+
+/// The problems of a params file read as YAML: the parser's, and a second document (DVC
+/// reads one). The same as [`from_yaml`]'s, without building the tree.
+pub fn problems(y: &Yaml) -> Vec<Problem> {
+    let mut out: Vec<Problem> = y
+        .problems
+        .iter()
+        .map(|p| {
+            let kind = match p.kind {
+                crate::yaml::ProblemKind::Syntax => ProblemKind::Syntax,
+                crate::yaml::ProblemKind::DuplicateKey => ProblemKind::DuplicateKey,
+                crate::yaml::ProblemKind::UnknownAlias => ProblemKind::UnknownAlias,
+            };
+            Problem { span: p.span, message: p.message.clone(), kind, first: p.first }
+        })
+        .collect();
+    let mut docs = y.docs.iter().filter(|d| d.root.is_some());
+    if let (Some(_), Some(second)) = (docs.next(), docs.next()) {
+        out.push(Problem {
+            span: second.span,
             message: "DVC reads a single YAML document; this file has several".into(),
             kind: ProblemKind::Syntax,
             first: None,
         });
     }
-    if let Some(root) = docs.first().and_then(|d| d.root) {
-        let r = b.node(root, 0);
-        b.out.tree.root = Some(r);
-    }
-    b.out
+    out
 }
 
 struct Builder<'a> {

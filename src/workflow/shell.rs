@@ -513,10 +513,15 @@ impl Lexer<'_> {
     fn word(&mut self) -> Word {
         let start = self.pos;
         let mut w = WordBuf::default();
+        // Room for the unquoted run ahead, so most words allocate once.
+        let run =
+            self.b[self.pos..self.end].iter().position(|&c| is_word_end(c)).unwrap_or(self.end - self.pos);
+        w.bytes.reserve(run);
+        w.offs.reserve(run);
         while self.pos < self.end {
             let c = self.b[self.pos];
             match c {
-                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>' => break,
+                c if is_word_end(c) => break,
                 b'\\' => {
                     w.quoted = true;
                     match self.peek(1) {
@@ -611,6 +616,11 @@ impl Lexer<'_> {
         }
         w.finish(start, self.pos.min(self.end))
     }
+}
+
+/// Bytes that end an unquoted word.
+fn is_word_end(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>')
 }
 
 #[derive(Default)]

@@ -327,13 +327,50 @@ pub(super) fn label_list(yaml: &Yaml, v: NodeId) -> Option<Vec<(String, Span)>> 
 
 /// Labels GitHub (or Bitbucket) adds to every self-hosted runner.
 pub(super) fn implicit_label(forge: Forge, l: &str) -> bool {
-    let lower = l.to_ascii_lowercase();
-    match forge {
-        Forge::GitHub => {
-            matches!(lower.as_str(), "self-hosted" | "linux" | "x64" | "arm64" | "arm" | "windows" | "macos")
+    let implicit: &[&str] = match forge {
+        Forge::GitHub => &["self-hosted", "linux", "x64", "arm64", "arm", "windows", "macos"],
+        Forge::Bitbucket => &["self.hosted", "linux", "linux.shell", "linux.arm64"],
+        _ => &[],
+    };
+    implicit.iter().any(|i| i.eq_ignore_ascii_case(l))
+}
+
+/// The launches that register each label, so label checks do not rescan every launch
+/// for every job.
+pub(super) struct LabelIndex<'a> {
+    by_label: std::collections::HashMap<&'a str, Vec<usize>>,
+    launches: &'a [Launch],
+}
+
+impl<'a> LabelIndex<'a> {
+    pub(super) fn new(launches: &'a [Launch]) -> LabelIndex<'a> {
+        let mut by_label: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+        for (i, l) in launches.iter().enumerate() {
+            for (s, _) in l.labels.iter().flatten() {
+                let v = by_label.entry(s.as_str()).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
         }
-        Forge::Bitbucket => matches!(lower.as_str(), "self.hosted" | "linux" | "linux.shell" | "linux.arm64"),
-        _ => false,
+        LabelIndex { by_label, launches }
+    }
+
+    /// Whether some launch registers `label`.
+    fn known(&self, label: &str) -> bool {
+        self.by_label.contains_key(label)
+    }
+
+    /// Whether some launch with known labels registers every one of `wanted`.
+    fn fits_all<'w>(&self, wanted: impl Iterator<Item = &'w str> + Clone) -> bool {
+        let Some(first) = wanted.clone().next() else {
+            return self.launches.iter().any(|l| l.labels.is_some());
+        };
+        let Some(candidates) = self.by_label.get(first) else { return false };
+        candidates.iter().any(|&i| {
+            let have = self.launches[i].labels.as_deref().unwrap_or_default();
+            wanted.clone().all(|w| have.iter().any(|(h, _)| h == w))
+        })
     }
 }
 
@@ -341,10 +378,11 @@ fn check_labels(
     yaml: &Yaml,
     forge: Forge,
     wanted: &[(String, Span)],
-    launches: &[Launch],
+    index: &LabelIndex<'_>,
     job_desc: &str,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let launches = index.launches;
     if launches.is_empty() || launches.iter().any(|l| l.labels.is_none()) {
         return;
     }
@@ -352,12 +390,7 @@ fn check_labels(
     if wanted.is_empty() {
         return;
     }
-    let fits = |l: &Launch| {
-        let have =
-            l.labels.as_ref().map_or(Vec::new(), |v| v.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>());
-        wanted.iter().all(|(w, _)| have.contains(&w.as_str()))
-    };
-    if launches.iter().any(fits) {
+    if index.fits_all(wanted.iter().map(|(w, _)| w.as_str())) {
         return;
     }
     let registered: Vec<String> = launches
@@ -369,8 +402,7 @@ fn check_labels(
         })
         .collect();
     for (w, span) in &wanted {
-        let known = launches.iter().any(|l| l.labels.as_ref().is_some_and(|v| v.iter().any(|(s, _)| s == w)));
-        if known {
+        if index.known(w) {
             continue;
         }
         let mut d = Diagnostic::warning(
@@ -433,6 +465,8 @@ fn label_fixes(
 fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec<Diagnostic>) {
     let Some(jobs) = yaml.get(root, "jobs") else { return };
     let launch_jobs: HashSet<String> = launches.iter().map(|l| l.job_name.clone()).collect();
+    let index = LabelIndex::new(launches);
+    let jobs_by_name = JobIndex::new(yaml, jobs);
     for (k, job) in yaml.entries(jobs) {
         let name = yaml.key_str(k).unwrap_or("").to_string();
         let Some(ro) = yaml.get(job, "runs-on") else { continue };
@@ -440,20 +474,14 @@ fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
         if !labels.iter().any(|(l, _)| l == "self-hosted") {
             continue;
         }
-        check_labels(yaml, Forge::GitHub, &labels, launches, &format!("job `{name}`"), diags);
+        check_labels(yaml, Forge::GitHub, &labels, &index, &format!("job `{name}`"), diags);
         // A job on a launched runner should wait for the launching job.
         if launch_jobs.is_empty() || launch_jobs.contains(&name) {
             continue;
         }
-        let fits = launches.iter().any(|l| {
-            l.labels.as_ref().is_some_and(|have| {
-                labels
-                    .iter()
-                    .filter(|(w, _)| !implicit_label(Forge::GitHub, w))
-                    .all(|(w, _)| have.iter().any(|(h, _)| h == w))
-            })
-        });
-        if fits && !needs_any(yaml, jobs, &name, &launch_jobs) {
+        let fits = index
+            .fits_all(labels.iter().map(|(w, _)| w.as_str()).filter(|w| !implicit_label(Forge::GitHub, w)));
+        if fits && !needs_any(yaml, &jobs_by_name, &name, &launch_jobs) {
             let mut targets: Vec<&String> = launch_jobs.iter().collect();
             targets.sort();
             let mut d = Diagnostic::warning(
@@ -485,8 +513,41 @@ fn needs_fixes(yaml: &Yaml, job: NodeId, targets: &[&String], gitlab: bool) -> V
         .collect()
 }
 
-fn needs_of(yaml: &Yaml, jobs: NodeId, name: &str) -> Vec<String> {
-    let Some(job) = yaml.get(jobs, name) else { return Vec::new() };
+/// The jobs mapping's own entries by name (the last one wins, as in [`Yaml::get`]), with
+/// [`Yaml::get`] as the fallback for names only a `<<` merge provides.
+struct JobIndex<'a> {
+    yaml: &'a Yaml,
+    jobs: NodeId,
+    by_name: std::collections::HashMap<&'a str, NodeId>,
+}
+
+impl<'a> JobIndex<'a> {
+    fn new(yaml: &'a Yaml, jobs: NodeId) -> JobIndex<'a> {
+        let mut by_name = std::collections::HashMap::new();
+        if let NodeKind::Mapping(pairs) = &yaml.node(yaml.resolve(jobs)).kind {
+            for &(k, v) in pairs {
+                match yaml.key_str(k) {
+                    Some("<<") => {}
+                    Some(name) => {
+                        by_name.insert(name, v);
+                    }
+                    None => {}
+                }
+            }
+        }
+        JobIndex { yaml, jobs, by_name }
+    }
+
+    fn get(&self, name: &str) -> Option<NodeId> {
+        match self.by_name.get(name) {
+            Some(&v) => Some(v),
+            None => self.yaml.get(self.jobs, name),
+        }
+    }
+}
+
+fn needs_of(yaml: &Yaml, jobs: &JobIndex<'_>, name: &str) -> Vec<String> {
+    let Some(job) = jobs.get(name) else { return Vec::new() };
     let Some(n) = yaml.get(job, "needs") else { return Vec::new() };
     if yaml.is_sequence(n) {
         yaml.items(n).iter().filter_map(|&i| yaml.str_value(i).map(str::to_string)).collect()
@@ -495,7 +556,7 @@ fn needs_of(yaml: &Yaml, jobs: NodeId, name: &str) -> Vec<String> {
     }
 }
 
-fn needs_any(yaml: &Yaml, jobs: NodeId, name: &str, targets: &HashSet<String>) -> bool {
+fn needs_any(yaml: &Yaml, jobs: &JobIndex<'_>, name: &str, targets: &HashSet<String>) -> bool {
     let mut stack = vec![name.to_string()];
     let mut seen = HashSet::new();
     while let Some(j) = stack.pop() {
@@ -513,6 +574,7 @@ fn needs_any(yaml: &Yaml, jobs: NodeId, name: &str, targets: &HashSet<String>) -
 }
 
 fn gitlab_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec<Diagnostic>) {
+    let index = LabelIndex::new(launches);
     for (k, job) in yaml.entries(root) {
         let name = yaml.key_str(k).unwrap_or("");
         if name.starts_with('.') || !yaml.is_mapping(job) {
@@ -520,11 +582,12 @@ fn gitlab_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
         }
         let Some(tags) = yaml.get(job, "tags") else { continue };
         let Some(labels) = label_list(yaml, tags) else { continue };
-        check_labels(yaml, Forge::GitLab, &labels, launches, &format!("job `{name}`"), diags);
+        check_labels(yaml, Forge::GitLab, &labels, &index, &format!("job `{name}`"), diags);
     }
 }
 
 fn bitbucket_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec<Diagnostic>) {
+    let index = LabelIndex::new(launches);
     let mut steps = Vec::new();
     if let Some(p) = yaml.get(root, "pipelines") {
         bitbucket_steps(yaml, p, &mut steps, 0);
@@ -536,7 +599,7 @@ fn bitbucket_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut 
             continue;
         }
         let name = yaml.get(step, "name").and_then(|n| yaml.str_value(n)).unwrap_or("step");
-        check_labels(yaml, Forge::Bitbucket, &labels, launches, &format!("step `{name}`"), diags);
+        check_labels(yaml, Forge::Bitbucket, &labels, &index, &format!("step `{name}`"), diags);
     }
 }
 

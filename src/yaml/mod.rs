@@ -20,6 +20,9 @@ use crate::diag::Span;
 mod block;
 #[cfg(test)]
 mod diff_tests;
+mod incremental;
+#[cfg(test)]
+mod incremental_tests;
 #[cfg(test)]
 mod parse;
 mod query;
@@ -28,6 +31,7 @@ mod sourcemap;
 #[cfg(test)]
 mod tests;
 
+pub use incremental::{reparse, try_reparse};
 pub use parser::{parse, Parsed, YamlParser};
 
 mod parser {
@@ -39,7 +43,7 @@ mod parser {
         super::block::parse(text)
     }
 
-    /// A YAML parser handle; parsing is fast enough that a reparse is a full parse.
+    /// A YAML parser handle over [`parse`] and [`super::reparse`].
     #[derive(Default)]
     pub struct YamlParser;
 
@@ -59,8 +63,20 @@ mod parser {
         }
 
         /// Parses `new_text` after `edits` (each `(range, new_len)`, as in LSP
-        /// `didChange`). The result equals a fresh parse of `new_text`.
-        pub fn reparse(&mut self, _old: &Parsed, new_text: &str, _edits: &[(Span, usize)]) -> Parsed {
+        /// `didChange`). The result equals a fresh parse of `new_text`; a single edit is
+        /// re-parsed incrementally (see [`super::reparse`]).
+        pub fn reparse(&mut self, old: &Parsed, new_text: &str, edits: &[(Span, usize)]) -> Parsed {
+            if let [(span, len)] = edits {
+                let fits = span.start <= span.end
+                    && span.end <= old.text.len()
+                    && old.text.len() - span.len() + len == new_text.len();
+                if let Some(inserted) = new_text.get(span.start..span.start + len).filter(|_| fits) {
+                    let yaml = super::reparse(old.yaml.clone(), *span, inserted);
+                    if yaml.source == new_text {
+                        return Parsed { text: new_text.to_string(), yaml };
+                    }
+                }
+            }
             self.parse(new_text)
         }
     }

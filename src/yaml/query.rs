@@ -150,9 +150,22 @@ impl Yaml {
     /// appears once, at its last occurrence), then merged entries whose keys are not
     /// explicit, in precedence order. `<<` entries themselves are left out.
     pub fn entries(&self, map: NodeId) -> Vec<(NodeId, NodeId)> {
-        let mut res: Vec<(NodeId, NodeId)> = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
         let own = self.pairs(map);
+        let merges = own.iter().any(|&(k, _)| self.is_merge_key(k));
+        if !merges && own.len() <= 16 {
+            // Small and without merges: a linear check for later duplicates, no hashing.
+            return own
+                .iter()
+                .enumerate()
+                .filter(|&(i, &(k, _))| match self.key_str(k) {
+                    Some(name) => !own[i + 1..].iter().any(|&(later, _)| self.key_str(later) == Some(name)),
+                    None => true,
+                })
+                .map(|(_, &e)| e)
+                .collect();
+        }
+        let mut res: Vec<(NodeId, NodeId)> = Vec::with_capacity(own.len());
+        let mut seen: HashSet<&str> = HashSet::with_capacity(own.len());
         for &(k, v) in own.iter().rev() {
             if self.is_merge_key(k) {
                 continue;
@@ -163,6 +176,9 @@ impl Yaml {
             }
         }
         res.reverse();
+        if !merges {
+            return res;
+        }
         let mut sources = Vec::new();
         self.merge_sources(map, &mut sources, &mut HashSet::new());
         for s in sources {

@@ -8,6 +8,9 @@
 /// start of the source construct that produced them. Segments are sorted by `dec`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourceMap {
+    /// The segments when there is exactly one (the common case: no heap allocation).
+    one: Option<Seg>,
+    /// The segments when there are two or more (then `one` is `None`).
     segs: Vec<Seg>,
     /// Decoded length; offsets at or past it map to `end_src`.
     dec_len: u32,
@@ -30,12 +33,13 @@ impl SourceMap {
     /// The map of a value copied verbatim from `src_start`.
     pub fn identity(src_start: usize, len: usize) -> SourceMap {
         SourceMap {
-            segs: vec![Seg {
+            one: Some(Seg {
                 dec: 0,
                 src: src_start as u32,
                 len: len as u32,
                 src_end: (src_start + len) as u32,
-            }],
+            }),
+            segs: Vec::new(),
             dec_len: len as u32,
             end_src: (src_start + len) as u32,
         }
@@ -47,12 +51,39 @@ impl SourceMap {
         SourceMap::default()
     }
 
+    fn segs(&self) -> &[Seg] {
+        match &self.one {
+            Some(s) => std::slice::from_ref(s),
+            None => &self.segs,
+        }
+    }
+
+    fn push_seg(&mut self, seg: Seg) {
+        if let Some(first) = self.one.take() {
+            self.segs = vec![first, seg];
+        } else if self.segs.is_empty() {
+            self.one = Some(seg);
+        } else {
+            self.segs.push(seg);
+        }
+    }
+
+    /// Moves every source offset by `delta` (the text before them grew or shrank).
+    pub(crate) fn shift(&mut self, delta: isize) {
+        let mv = |x: &mut u32| *x = (*x as isize + delta) as u32;
+        for s in self.one.iter_mut().chain(self.segs.iter_mut()) {
+            mv(&mut s.src);
+            mv(&mut s.src_end);
+        }
+        mv(&mut self.end_src);
+    }
+
     /// `len` decoded bytes that are the source bytes starting at `src`.
     pub fn push_verbatim(&mut self, src: usize, len: usize) {
         if len == 0 {
             return;
         }
-        if let Some(last) = self.segs.last_mut() {
+        if let Some(last) = self.one.as_mut().or(self.segs.last_mut()) {
             if last.len > 0 && last.dec + last.len == self.dec_len && last.src + last.len == src as u32 {
                 last.len += len as u32;
                 last.src_end += len as u32;
@@ -61,7 +92,7 @@ impl SourceMap {
                 return;
             }
         }
-        self.segs.push(Seg {
+        self.push_seg(Seg {
             dec: self.dec_len,
             src: src as u32,
             len: len as u32,
@@ -76,7 +107,7 @@ impl SourceMap {
         if dec_len == 0 {
             return;
         }
-        self.segs.push(Seg { dec: self.dec_len, src: src as u32, len: 0, src_end: src_end as u32 });
+        self.push_seg(Seg { dec: self.dec_len, src: src as u32, len: 0, src_end: src_end as u32 });
         self.dec_len += dec_len as u32;
         self.end_src = src_end as u32;
     }
@@ -97,11 +128,12 @@ impl SourceMap {
         if dec >= self.dec_len {
             return self.end_src as usize;
         }
-        let i = self.segs.partition_point(|s| s.dec <= dec);
+        let segs = self.segs();
+        let i = segs.partition_point(|s| s.dec <= dec);
         if i == 0 {
-            return self.segs.first().map_or(self.end_src, |s| s.src) as usize;
+            return segs.first().map_or(self.end_src, |s| s.src) as usize;
         }
-        let s = self.segs[i - 1];
+        let s = segs[i - 1];
         if s.len == 0 {
             s.src as usize
         } else if dec < s.dec + s.len {
@@ -128,11 +160,12 @@ impl SourceMap {
         if dec >= self.dec_len {
             return self.end_src as usize;
         }
-        let i = self.segs.partition_point(|s| s.dec <= dec);
+        let segs = self.segs();
+        let i = segs.partition_point(|s| s.dec <= dec);
         if i == 0 {
             return self.to_source(end);
         }
-        let s = self.segs[i - 1];
+        let s = segs[i - 1];
         if s.len == 0 {
             // Inside a synthetic run: the end of the construct that produced it.
             s.src_end as usize
