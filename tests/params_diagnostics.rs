@@ -25,7 +25,7 @@ fn check(files: &[(&str, &str)], target: &str, kind: FileKind, settings: &Settin
     let ws = DiskWorkspace { roots: vec![dir.path().to_path_buf()] };
     let path = dir.path().join(target);
     let text = std::fs::read_to_string(&path).unwrap();
-    let input = FileInput { path: &path, text: &text, kind };
+    let input = FileInput::new(&path, &text, kind);
     analyze_with(&input, &ws, settings, &NoHead)
         .into_iter()
         .map(|d| (d.code, d.severity, d.span, text[d.span.start..d.span.end].to_string(), d.message))
@@ -111,7 +111,7 @@ fn params_json_duplicate_key_related_points_at_the_first() {
     let p = dir.path().join("params.json");
     std::fs::write(&p, t).unwrap();
     let ws = DiskWorkspace { roots: vec![dir.path().to_path_buf()] };
-    let input = FileInput { path: &p, text: t, kind: FileKind::Params(ParamsFormat::Json) };
+    let input = FileInput::new(&p, t, FileKind::Params(ParamsFormat::Json));
     let d = analyze_with(&input, &ws, &Settings::default(), &NoHead);
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].related.len(), 1);
