@@ -119,15 +119,17 @@ impl Yaml {
 
     /// The key and value for `key` in `map`: the last explicit entry, else the first merged one.
     pub fn get_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        let own = self
-            .pairs(map)
-            .iter()
-            .rev()
-            .find(|&&(k, _)| !self.is_merge_key(k) && self.key_str(k) == Some(key));
-        if let Some(&e) = own {
-            return Some(e);
+        // One pass: the last explicit entry wins; note `<<` keys on the way for the merged
+        // lookup. (Hot: rules look keys up in every job and step.)
+        let mut merges = false;
+        for &(k, v) in self.pairs(map).iter().rev() {
+            match self.key_str(k) {
+                Some("<<") if self.is_merge_key(k) => merges = true,
+                Some(s) if s == key => return Some((k, v)),
+                _ => {}
+            }
         }
-        if !self.pairs(map).iter().any(|&(k, _)| self.is_merge_key(k)) {
+        if !merges {
             return None;
         }
         let mut sources = Vec::new();
