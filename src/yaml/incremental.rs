@@ -20,7 +20,7 @@
 //! move by the difference in count, later spans and source maps by the change in length.
 
 use super::block::{self, MAX_DEPTH};
-use super::{Comment, NodeId, NodeKind, Yaml};
+use super::{Comment, NodeId, NodeKind, ProblemKind, Yaml};
 use crate::diag::Span;
 
 /// Parses `old.source` with `[edit.start, edit.end)` replaced by `insert`; the result
@@ -125,7 +125,11 @@ fn has_refs(y: &Yaml, range: std::ops::Range<usize>) -> bool {
 
 impl Splice {
     fn plan(old: &Yaml, a: usize, b: usize, insert: &str) -> Option<Splice> {
-        if !old.problems.is_empty() || old.source.starts_with('\u{feff}') {
+        // Duplicate keys elsewhere do not stop it (a params file with one is common and DVC
+        // refuses it until fixed, so users type around it); any other problem does.
+        if old.problems.iter().any(|p| p.kind != ProblemKind::DuplicateKey)
+            || old.source.starts_with('\u{feff}')
+        {
             return None;
         }
         let bytes = old.source.as_bytes();
@@ -182,6 +186,12 @@ impl Splice {
         let c = key_start - ls;
         let old_end = region_end(bytes, ls, c)?;
         if !(b < old_end || (old_end == bytes.len() && b <= old_end)) {
+            return None;
+        }
+        // A duplicate-key problem inside the region (or whose first occurrence is there)
+        // could change with the edit: only a full parse knows.
+        let inside = |sp: Span| sp.start < old_end && sp.end > ls || (sp.start >= ls && sp.start < old_end);
+        if old.problems.iter().any(|p| inside(p.span) || p.first.is_some_and(inside)) {
             return None;
         }
         let end = last_of(old, value) + 1;
@@ -296,6 +306,15 @@ impl Splice {
                     }
                 }
                 _ => {}
+            }
+        }
+        // Problems (only duplicate keys, all outside the region: see `try_entry`) move with
+        // the text after it.
+        for p in y.problems.iter_mut() {
+            for sp in std::iter::once(&mut p.span).chain(p.first.as_mut()) {
+                if sp.start >= old_end {
+                    *sp = Span::new(shift(sp.start), shift(sp.end));
+                }
             }
         }
         for d in y.docs.iter_mut() {

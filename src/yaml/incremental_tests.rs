@@ -26,9 +26,12 @@ const PARAMS: &str = "# params\ntrain:  # the stage\n  lr: 0.01\n  name: \"modè
 
 const MISC: &str = "a:\n\tb: 1\nc:\n  d: |+\n    keep\n\n  e: 'it''s'\n  f: \"esc\\n\\u00e9\"\n---\nsecond: doc\nnested: [good, \"ok\"]\n...\nthird:\n  - x\n  -\n  - y: z\n";
 
+/// Duplicate keys at several levels: typing elsewhere stays incremental.
+const DUPS: &str = "train:\n  lr: 0.1\n  lr: 0.2\n  opt:\n    kind: adam\nevaluate:\n  metric: f1\n  split: 0.2\ntrain: again\nlast:\n  a: 1\n  b:\n    c: 3\n    c: 4\n  d: [1, 2]\n";
+
 fn inputs() -> Vec<String> {
     let mut out = Vec::new();
-    for t in [WORKFLOW, PARAMS, MISC] {
+    for t in [WORKFLOW, PARAMS, MISC, DUPS] {
         out.push(t.to_string());
         out.push(t.replace('\n', "\r\n"));
     }
@@ -184,4 +187,28 @@ fn structure_changing_edits_fall_back_or_agree() {
         new_text.replace_range(a..b, ins);
         assert_eq!(reparse(parse(text), Span::new(a, b), ins), parse(&new_text), "{a}..{b} {ins:?}");
     }
+}
+
+/// A file with duplicate keys elsewhere stays incremental, and the problems keep their
+/// (shifted) places; an edit where a duplicate lives falls back to a full parse.
+#[test]
+fn duplicates_elsewhere_stay_incremental() {
+    let mut cur = DUPS.to_string();
+    let mut tree = parse(&cur);
+    assert_eq!(tree.problems.len(), 3);
+    for (needle, ins) in [("adam", "w"), ("f1", "_macro"), ("0.2\ntrain", "5"), ("[1, 2", ", 3")] {
+        let at = cur.find(needle).unwrap() + needle.split('\n').next().unwrap().len();
+        let mut next = cur.clone();
+        next.insert_str(at, ins);
+        let inc =
+            try_reparse(tree, Span::new(at, at), ins).unwrap_or_else(|_| panic!("{needle}: not incremental"));
+        let full = parse(&next);
+        assert!(inc == full, "{needle}");
+        assert_eq!(inc.problems.len(), 3);
+        tree = inc;
+        cur = next;
+    }
+    // Inside the entry holding a duplicate (`lr` twice under `train`): full parse.
+    let at = cur.find("0.2\n  opt").unwrap() + 3;
+    assert!(try_reparse(tree, Span::new(at, at), "1").is_err());
 }
