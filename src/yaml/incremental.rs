@@ -190,7 +190,7 @@ impl Splice {
         }
         // A duplicate-key problem inside the region (or whose first occurrence is there)
         // could change with the edit: only a full parse knows.
-        let inside = |sp: Span| sp.start < old_end && sp.end > ls || (sp.start >= ls && sp.start < old_end);
+        let inside = |sp: Span| sp.start < old_end && (sp.end > ls || sp.start >= ls);
         if old.problems.iter().any(|p| inside(p.span) || p.first.is_some_and(inside)) {
             return None;
         }
