@@ -287,6 +287,7 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
         match kind {
             FileKind::GithubWorkflow => {
                 github_labels(yaml, root, &launches, &mut diags);
+                github_needs(yaml, root, &mut diags);
                 github_credentials(yaml, &launches, &mut diags);
                 github_steps(yaml, root, &mut diags);
             }
@@ -493,6 +494,47 @@ fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
                 ),
             );
             d.fixes = needs_fixes(yaml, job, &targets, false);
+            diags.push(d);
+        }
+    }
+}
+
+/// A `needs:` entry naming no job of the workflow: GitHub rejects the whole file ("depends
+/// on unknown job"). Job ids compare case-insensitively; expressions are not checked.
+fn github_needs(yaml: &Yaml, root: NodeId, diags: &mut Vec<Diagnostic>) {
+    let Some(jobs) = yaml.get(root, "jobs").map(|j| yaml.resolve(j)) else { return };
+    if !yaml.is_mapping(jobs) {
+        return;
+    }
+    let entries = yaml.entries(jobs);
+    let names: Vec<&str> = entries.iter().filter_map(|&(k, _)| yaml.key_str(k)).collect();
+    let known: HashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    for &(k, job) in &entries {
+        let Some(needs) = yaml.get(job, "needs").map(|n| yaml.resolve(n)) else { continue };
+        let items: Vec<NodeId> =
+            if yaml.is_sequence(needs) { yaml.items(needs).to_vec() } else { vec![needs] };
+        for it in items {
+            let Some(want) = yaml.str_value(it) else { continue };
+            if want.is_empty() || want.contains("${{") || known.contains(&want.to_ascii_lowercase()) {
+                continue;
+            }
+            let name = yaml.key_str(k).unwrap_or("");
+            let span = yaml.node(it).span;
+            let close = super::cml::did_you_mean(want, names.iter().copied().filter(|n| *n != name));
+            let mut msg = format!(
+                "job `{name}` needs `{want}`, which is not a job of this workflow; GitHub rejects the file"
+            );
+            if let Some(c) = close {
+                msg.push_str(&format!("; did you mean `{c}`?"));
+            }
+            let mut d = Diagnostic::error(codes::WORKFLOW_UNKNOWN_NEEDS, span, msg);
+            if let Some(c) = close {
+                d.fixes.push(Fix {
+                    title: format!("Change to `{c}`"),
+                    edits: vec![TextEdit { span, new_text: c.to_string() }],
+                    preferred: true,
+                });
+            }
             diags.push(d);
         }
     }

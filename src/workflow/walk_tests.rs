@@ -553,3 +553,30 @@ fn gitlab_runner_jobs_wait_for_the_launch() {
     assert_eq!(codes_of(&d), [codes::CML_RUNNER_JOB_WITHOUT_NEEDS]);
     assert_eq!(apply(&t, &d[0].fixes[0]), t.replace("needs: [lint]", "needs: [lint, launch]"));
 }
+
+#[test]
+fn needs_an_unknown_job() {
+    let t =
+        GOOD.replace("    needs: deploy-runner\n", "    needs: [deploy-runer, \"${{ inputs.after }}\"]\n");
+    let d = run(&t, FileKind::GithubWorkflow);
+    let d: Vec<_> = d.into_iter().filter(|d| d.code == codes::WORKFLOW_UNKNOWN_NEEDS).collect();
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].span, at(&t, "deploy-runer"));
+    assert_eq!(
+        d[0].message,
+        "job `train` needs `deploy-runer`, which is not a job of this workflow; GitHub rejects the file; did you mean `deploy-runner`?"
+    );
+    assert_eq!(d[0].fixes[0].edits[0].new_text, "deploy-runner");
+    assert_eq!(d[0].fixes[0].edits[0].span, at(&t, "deploy-runer"));
+    // Job ids compare case-insensitively; a known job or an expression is fine.
+    let t = GOOD.replace("    needs: deploy-runner\n", "    needs: [Deploy-Runner]\n");
+    assert!(!codes_of(&run(&t, FileKind::GithubWorkflow)).contains(&codes::WORKFLOW_UNKNOWN_NEEDS));
+    let t = GOOD.replace("    needs: deploy-runner\n", "    needs: nothing-like-it\n");
+    let d = run(&t, FileKind::GithubWorkflow);
+    assert_eq!(codes_of(&d), [codes::CML_RUNNER_JOB_WITHOUT_NEEDS, codes::WORKFLOW_UNKNOWN_NEEDS]);
+    assert_eq!(
+        d[1].message,
+        "job `train` needs `nothing-like-it`, which is not a job of this workflow; GitHub rejects the file"
+    );
+    assert!(d[1].fixes.is_empty());
+}
