@@ -21,6 +21,17 @@ fn bench(c: &mut Criterion) {
     let ws = DiskWorkspace::default();
     let settings = Settings::default();
     let path = Path::new(".github/workflows/train.yml");
+    // Parse + every diagnostic, from scratch, at three sizes.
+    for jobs in [10, 100] {
+        let text = common::workflow(jobs);
+        let mut g = c.benchmark_group(format!("workflow_{jobs}_jobs"));
+        g.bench_function(format!("analyze ({})", common::size(&text)), |b| {
+            b.iter(|| {
+                analyze(&FileInput::new(path, black_box(&text), FileKind::GithubWorkflow), &ws, &settings)
+            })
+        });
+        g.finish();
+    }
     let text = common::workflow(1000);
     let size = common::size(&text);
     let mut g = c.benchmark_group("workflow_1000_jobs");
