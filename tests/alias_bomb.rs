@@ -18,7 +18,7 @@ use cml_lsp::workspace::DiskWorkspace;
 /// `a: &a ["lol" x9]`, `b: &b [*a x9]`, ... `z: &z [*y x9]`, one entry per line.
 fn bomb_lines(indent: &str) -> String {
     let letters: Vec<char> = ('a'..='z').collect();
-    let mut out = format!("{indent}a: &a [{}]\n", vec!["\"lol\""; 9].join(","));
+    let mut out = format!("{indent}a: &a [{}]\n", ["\"lol\""; 9].join(","));
     for w in letters.windows(2) {
         out.push_str(&format!("{indent}{}: &{} [{}]\n", w[1], w[1], vec![format!("*{}", w[0]); 9].join(",")));
     }

@@ -291,7 +291,7 @@ impl Cx<'_> {
             let node = &tree.nodes[it];
             match &node.value {
                 Value::Map(_) => {
-                    if let Some(first) = first_interp(&tree, it) {
+                    if let Some(first) = first_interp(tree, it) {
                         self.err(codes::DVC_VARS, first, format!("interpolation is not allowed in '{what}'"));
                         continue;
                     }
@@ -539,7 +539,7 @@ impl Cx<'_> {
         for &it in &items {
             if let Value::Map(es) = &tree.nodes[it].value {
                 for e in es {
-                    if is_empty(&tree, e.value) {
+                    if is_empty(tree, e.value) {
                         whole.push(e.key.clone());
                     }
                 }
@@ -564,7 +564,7 @@ impl Cx<'_> {
                         if interp::has_interp(&e.key) {
                             continue;
                         }
-                        if is_empty(&tree, e.value) {
+                        if is_empty(tree, e.value) {
                             let r = self.param_ref(stage, wdir, &e.key, Some(e.key_span), None);
                             self.check_ref(&r, e.key_span);
                             self.a.params.push(r);
