@@ -20,7 +20,7 @@ macro_rules! codes {
 }
 
 codes! {
-    YAML_SYNTAX = "yaml-syntax", Error, "The file is not valid YAML (or JSON/TOML for such params files).";
+    YAML_SYNTAX = "yaml-syntax", Error, "The file is not valid YAML (or JSON/TOML for such params files), or its aliases expand to too many nodes (\"billion laughs\").";
     YAML_DUPLICATE_KEY = "yaml-duplicate-key", Error, "A mapping has the same key twice.";
     YAML_UNKNOWN_ALIAS = "yaml-unknown-alias", Error, "An alias names an anchor that is not defined before it.";
     PARAMS_MISSING_KEY = "params-missing-key", Error, "A stage's `params:` names a key its params file does not have (DVC refuses to run).";

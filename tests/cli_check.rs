@@ -340,6 +340,31 @@ fn params_files_named_by_dvc_yaml_are_checked() {
 
 /// A params file two directories up, checked from the dvc.yaml's own directory with a
 /// relative path: `./../../p.yaml` once normalised to `p.yaml` (a missing file).
+/// The kind also comes from where the file really is: run inside `.github/workflows/`, or
+/// on a params file that a dvc.yaml above names.
+#[test]
+fn kind_from_the_canonical_path() {
+    let bad = b"on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: iterative/setup-cml@v2\n      - run: cml comment create r.md --bogus\n";
+    let dvc = b"stages:\n  s:\n    cmd: echo\n    params:\n      - conf/train.yaml:\n          - lr\n";
+    let dir = tree(&[
+        (".github/workflows/train.yml", bad),
+        ("dvc.yaml", dvc),
+        ("conf/train.yaml", b"lr: 1\nlr: 2\n"),
+    ]);
+    let wf = dir.path().join(".github/workflows");
+    let line =
+        "train.yml:7:38: error[cml-unknown-option]: unknown option `--bogus` for `cml comment create`\n";
+    for args in [&["train.yml"][..], &[][..], &["."][..]] {
+        let out = check_in(&wf, args, None);
+        assert_eq!((out.code, out.stdout.as_str()), (1, line), "{args:?}");
+    }
+    let dup = "train.yaml:2:1: error[yaml-duplicate-key]: duplicate key `lr`\n";
+    for args in [&["train.yaml"][..], &[][..]] {
+        let out = check_in(&dir.path().join("conf"), args, None);
+        assert_eq!((out.code, out.stdout.as_str()), (1, dup), "{args:?}");
+    }
+}
+
 #[test]
 fn params_file_in_a_parent_dir_resolves_from_a_relative_path() {
     let dvc =
@@ -355,14 +380,26 @@ fn params_file_in_a_parent_dir_resolves_from_a_relative_path() {
 
 #[test]
 fn explicit_files_of_unknown_kind_are_skipped_unless_forced() {
-    let dir = tree(&[("ci/pipeline.yml", b"\xff")]);
+    let dir = tree(&[("ci/pipeline.yml", b"\xff"), ("params.yaml", b"a: 1\n")]);
+    // Named alone, a file that cannot be checked is a usage error.
     let out = check_in(dir.path(), &["ci/pipeline.yml"], None);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_eq!(
+        out.stderr,
+        "cml-lsp check: error: ci/pipeline.yml was not checked: not a workflow, dvc.yaml or params file \
+         (use --kind to force one)\n"
+    );
+    // Beside a file that is checked (a pre-commit batch), it is a note.
+    let out = check_in(dir.path(), &["ci/pipeline.yml", "params.yaml"], None);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""));
     assert_eq!(
         out.stderr,
         "cml-lsp check: note: skipping ci/pipeline.yml: not a workflow, dvc.yaml or params file \
-         (use --kind to force one)\n0 errors, 0 warnings in 0 files\n"
+         (use --kind to force one)\n0 errors, 0 warnings in 1 file\n"
     );
+    // A directory without any file to check is fine.
+    let out = check_in(&dir.path().join("ci"), &["."], None);
+    assert_eq!((out.code, out.stderr.as_str()), (0, "0 errors, 0 warnings in 0 files\n"));
     let out = check_in(dir.path(), &["--kind", "gitlab", "ci/pipeline.yml"], None);
     assert_eq!(out.code, 1);
     assert!(out.stdout.starts_with("ci/pipeline.yml:1:1: error[file-unreadable]: "), "{}", out.stdout);

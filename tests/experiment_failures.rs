@@ -104,6 +104,45 @@ fn nothing_to_commit() {
         e.message,
         format!("nothing to commit: the params are identical to main ({})", &fx.head()[..7])
     );
+    // Another spelling of the same value changes the text, not what DVC reads.
+    let e = fails(&fx, &req(&fx, &["train.lr=1e-3"]), &[]);
+    assert_eq!(e.kind, ErrorKind::NothingToCommit);
+    assert_eq!(
+        e.message,
+        format!(
+            "nothing to commit: the params are identical to main ({}); params.yaml changed only in text DVC does not read (layout, comments or a duplicated key's earlier copy)",
+            &fx.head()[..7]
+        )
+    );
+}
+
+/// DVC (Python's json) keeps the last of duplicated JSON keys: an edit that only changes
+/// the shadowed copy changes nothing DVC reads. YAML duplicates are refused outright.
+#[test]
+fn duplicate_keys_json_last_copy_and_yaml_refused() {
+    let fx = Fixture::github();
+    std::fs::write(fx.work.join("p.json"), "{\"a\": {\"b\": 1}, \"a\": {\"c\": 2}}\n").unwrap();
+    std::fs::write(fx.work.join("d.yaml"), "a:\n  b: 1\na:\n  c: 2\n").unwrap();
+    git(&fx.work, &["add", "p.json", "d.yaml"]);
+    git(&fx.work, &["commit", "-qm", "duplicates"]);
+    let head = fx.head();
+    let e = fails(&fx, &req(&fx, &["p.json:a.c=2"]), &[]);
+    assert_eq!(e.kind, ErrorKind::NothingToCommit);
+    assert_eq!(e.message, format!("nothing to commit: the params are identical to main ({})", &head[..7]));
+    let e = fails(&fx, &req(&fx, &["d.yaml:a.b=5"]), &[]);
+    assert_eq!(e.kind, ErrorKind::InvalidOverride);
+    assert_eq!(
+        e.message,
+        "cannot set a.b in d.yaml: the key `a` is written twice (lines 1 and 3); DVC rejects YAML params files with duplicate keys: remove one first"
+    );
+    // The effective copy (the last `a`) is the one edited.
+    let r = experiment::ExperimentRequest { no_pr: true, ..req(&fx, &["p.json:a.b=5"]) };
+    let out = run_with_env(&r, &[], false).result.unwrap();
+    let changes = fx.commit_changes(&out.commit, &head);
+    assert_eq!(
+        changes,
+        vec![("p.json".to_string(), "{\"a\": {\"b\": 1}, \"a\": {\"c\": 2, \"b\": 5}}\n".to_string())]
+    );
 }
 
 #[test]

@@ -42,6 +42,23 @@ fn prints_the_same_text_as_the_library() {
     assert_eq!(text(&out.stderr), "");
 }
 
+/// `-o -` is stdout, as usual on the command line, not a file named `-`.
+#[test]
+fn output_dash_is_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cml-lsp"))
+        .args(["generate-workflow", "--forge", "github", "-o", "-"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let want = generate(&WizardOptions { forge: Some(Forge::Github), ..Default::default() }).expect("valid");
+    assert_eq!(text(&out.stdout), want.text);
+    assert_eq!(text(&out.stderr), "");
+    assert!(!dir.path().join("-").exists());
+}
+
 #[test]
 fn invalid_choices_exit_2_with_the_reason() {
     let cases: &[(&[&str], &str)] = &[

@@ -8,9 +8,11 @@
 //!   Hidden directories such as `.github` are walked; `.git` itself is skipped.
 //!   `--no-ignore` turns the ignore files off. Files are picked by kind, classified with
 //!   their path relative to the walked directory; params files named by a walked `dvc.yaml`
-//!   are picked too.
+//!   are picked too. When the relative path says nothing, the canonical path decides: a file
+//!   under `.github/workflows/`, or one a `dvc.yaml` in its directory or above names.
 //! - An explicit file is checked when its kind is known from its path or forced with
-//!   `--kind`; otherwise a note goes to stderr and the file is skipped.
+//!   `--kind`; otherwise a note goes to stderr and the file is skipped, and when nothing at
+//!   all is checked that is a usage error (exit 2).
 //! - `-` reads stdin; its kind comes from `--kind` or `--stdin-filename`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -131,6 +133,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let mut picked: Vec<Picked> = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut walk_errors: Vec<FileReport> = Vec::new();
+    let mut named = NamedParams::default();
+    let mut skipped: Vec<PathBuf> = Vec::new();
     for p in &paths {
         if p.as_os_str() == "-" {
             let name = args.stdin_filename.clone();
@@ -153,11 +157,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
             // A path the user named that cannot be read is an error whatever its name.
             walk_errors.push(unreadable_report(p, why));
         } else if p.is_dir() {
-            walk_dir(p, &args, &rules, &mut picked, &mut seen, &mut walk_errors);
+            walk_dir(p, &args, &rules, &mut named, &mut picked, &mut seen, &mut walk_errors);
         } else {
             let kind = match args.kind {
                 Some(k) => Some(k.kind(p)),
-                None => rules.classify(p, Some(strip_dot(p))),
+                None => classify(&rules, p, Some(strip_dot(p)), &mut named),
             };
             match kind {
                 Some(kind) => {
@@ -165,13 +169,29 @@ pub fn run(args: CheckArgs) -> ExitCode {
                         picked.push(Picked { source: Some(p.clone()), display: display_path(p), kind });
                     }
                 }
-                None => eprintln!(
-                    "cml-lsp check: note: skipping {}: not a workflow, dvc.yaml or params file \
-                     (use --kind to force one)",
-                    p.display()
-                ),
+                None => skipped.push(p.clone()),
             }
         }
+    }
+
+    // A file named on the command line is meant to be checked: when nothing at all was
+    // checked, say so loudly and exit 2; otherwise a note per skipped file.
+    if !skipped.is_empty() && picked.is_empty() && walk_errors.is_empty() {
+        for p in &skipped {
+            eprintln!(
+                "cml-lsp check: error: {} was not checked: not a workflow, dvc.yaml or params file \
+                 (use --kind to force one)",
+                p.display()
+            );
+        }
+        return ExitCode::from(2);
+    }
+    for p in &skipped {
+        eprintln!(
+            "cml-lsp check: note: skipping {}: not a workflow, dvc.yaml or params file \
+             (use --kind to force one)",
+            p.display()
+        );
     }
 
     let roots: Vec<PathBuf> = paths
@@ -222,10 +242,75 @@ fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// The params files each dvc.yaml names, by the dvc.yaml's canonical directory.
+#[derive(Default)]
+struct NamedParams {
+    by_dir: std::collections::HashMap<PathBuf, Vec<PathBuf>>,
+}
+
+impl NamedParams {
+    /// Whether a dvc.yaml in `file`'s directory or above (up to the repository's top)
+    /// names `file` (canonical) as a params file.
+    fn names(&mut self, file: &Path) -> bool {
+        let mut dir = file.parent();
+        for _ in 0..32 {
+            let Some(d) = dir else { return false };
+            let named = self.by_dir.entry(d.to_path_buf()).or_insert_with(|| {
+                ["dvc.yaml", "dvc.yml"]
+                    .iter()
+                    .filter_map(|n| std::fs::read_to_string(d.join(n)).ok())
+                    .flat_map(|t| params_files_named(&t))
+                    .map(|n| canonical(&d.join(n)))
+                    .collect()
+            });
+            if named.iter().any(|n| n == file) {
+                return true;
+            }
+            if d.join(".git").exists() {
+                return false;
+            }
+            dir = d.parent();
+        }
+        false
+    }
+}
+
+/// The kind of a file from its path as given; failing that, from its canonical path: a file
+/// under `.github/workflows/` is a workflow wherever the walk starts, and a file a
+/// `dvc.yaml` above it names is a params file.
+fn classify(
+    rules: &crate::kind::KindRules,
+    path: &Path,
+    rel: Option<&Path>,
+    named: &mut NamedParams,
+) -> Option<FileKind> {
+    if let Some(k) = rules.classify(path, rel) {
+        return Some(k);
+    }
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    let format = params_format(path);
+    if !yaml && format.is_none() {
+        return None;
+    }
+    let abs = std::fs::canonicalize(path).ok()?;
+    let parent = abs.parent()?;
+    if yaml
+        && parent.file_name().is_some_and(|n| n == "workflows")
+        && parent.parent().and_then(|g| g.file_name()).is_some_and(|n| n == ".github")
+    {
+        return Some(FileKind::GithubWorkflow);
+    }
+    let format = format?;
+    named.names(&abs).then_some(FileKind::Params(format))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn walk_dir(
     root: &Path,
     args: &CheckArgs,
     rules: &crate::kind::KindRules,
+    named: &mut NamedParams,
     picked: &mut Vec<Picked>,
     seen: &mut HashSet<PathBuf>,
     errors: &mut Vec<FileReport>,
@@ -249,7 +334,7 @@ fn walk_dir(
         }
         let path = entry.path();
         let rel = path.strip_prefix(root).unwrap_or(path);
-        if let Some(kind) = rules.classify(path, Some(rel)) {
+        if let Some(kind) = classify(rules, path, Some(rel), named) {
             // Symbolic links are not followed into directories; a link to a regular file is
             // checked, one that loops or dangles (or any FIFO, socket, device) is reported.
             if !ft.is_file() {

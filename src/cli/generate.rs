@@ -83,7 +83,7 @@ pub struct GenerateFlags {
     /// Name of the job that trains on the runner [default: train]
     #[arg(long, value_name = "NAME")]
     pub train_job: Option<String>,
-    /// Write the workflow to FILE instead of stdout
+    /// Write the workflow to FILE instead of stdout (`-`: stdout)
     #[arg(long, short, value_name = "FILE", conflicts_with = "write")]
     pub output: Option<PathBuf>,
     /// Write the workflow to the forge's default path under --repo
@@ -188,7 +188,11 @@ pub fn run(args: GenerateArgs) -> ExitCode {
     for w in &generated.warnings {
         eprintln!("warning: {w}");
     }
-    let target = if args.write { Some(args.repo.join(&generated.path)) } else { args.output.clone() };
+    let target = if args.write {
+        Some(args.repo.join(&generated.path))
+    } else {
+        args.output.clone().filter(|p| p.as_os_str() != "-")
+    };
     match target {
         None => {
             print!("{}", generated.text);

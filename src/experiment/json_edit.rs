@@ -68,7 +68,8 @@ pub fn set(text: &str, path: &[String], nv: &NewValue) -> Result<String, String>
     for (i, seg) in path.iter().enumerate() {
         let here = || if i == 0 { "the top level".to_string() } else { format!("`{}`", path[..i].join(".")) };
         match cur {
-            Ast::Object(o) => match o.properties.iter().find(|p| prop_name(&p.name) == seg) {
+            // The last of duplicated keys is the one that counts (as in Python's json, DVC's loader).
+            Ast::Object(o) => match o.properties.iter().rev().find(|p| prop_name(&p.name) == seg) {
                 Some(p) => cur = &p.value,
                 None => {
                     if seg.parse::<usize>().is_ok() {
@@ -175,6 +176,14 @@ mod tests {
         );
         assert_eq!(set_ok("{}", "a", "1"), "{\"a\": 1}");
         assert_eq!(set_ok("{\r\n  \"a\": 1,\r\n}", "b", "2"), "{\r\n  \"a\": 1,\r\n  \"b\": 2\r\n}");
+    }
+
+    #[test]
+    fn duplicate_keys_edit_the_last_copy() {
+        let t = "{\"a\": {\"b\": 1}, \"a\": {\"c\": 2}}";
+        assert_eq!(set_ok(t, "a.b", "5"), "{\"a\": {\"b\": 1}, \"a\": {\"c\": 2, \"b\": 5}}");
+        assert_eq!(set_ok(t, "a.c", "5"), "{\"a\": {\"b\": 1}, \"a\": {\"c\": 5}}");
+        assert_eq!(to_value(t).unwrap(), serde_json::json!({"a": {"c": 2}}));
     }
 
     #[test]

@@ -365,6 +365,7 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
     let mut files = Vec::new();
     let mut diff = Vec::new();
     let mut warnings = Vec::new();
+    let mut same_values: Vec<String> = Vec::new();
     for p in &order {
         let old = match olds.get(p) {
             Some(o) => o.clone(),
@@ -382,6 +383,12 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
             Some((b, _)) => {
                 match std::str::from_utf8(b).map_err(|e| e.to_string()).and_then(|t| params::to_value(fmt, t))
                 {
+                    // The text changed but not what DVC reads (a shadowed duplicate key, layout):
+                    // an experiment would run the base's params again.
+                    Ok(v) if v == new_value => {
+                        same_values.push(p.clone());
+                        continue;
+                    }
                     Ok(v) => v,
                     Err(e) => {
                         warnings.push(format!(
@@ -396,11 +403,16 @@ fn plan(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Plan, ExpError> {
         files.push(FilePlan { path: p.clone(), new_text, mode: old.map_or(0o100644, |(_, m)| m) });
     }
     if files.is_empty() {
-        return Err(ExpError::new(
-            ErrorKind::NothingToCommit,
-            format!("nothing to commit: the params are identical to {} ({:.7})", base.branch, base.commit),
-        )
-        .hint("change a value first, or pass --set KEY=VALUE"));
+        let mut msg =
+            format!("nothing to commit: the params are identical to {} ({:.7})", base.branch, base.commit);
+        if !same_values.is_empty() {
+            msg.push_str(&format!(
+                "; {} changed only in text DVC does not read (layout, comments or a duplicated key's earlier copy)",
+                same_values.join(", ")
+            ));
+        }
+        return Err(ExpError::new(ErrorKind::NothingToCommit, msg)
+            .hint("change a value first, or pass --set KEY=VALUE"));
     }
 
     // A name that depends only on the base and the new content, so a retry finds it.

@@ -20,7 +20,31 @@ pub fn parse_strict(text: &str) -> Result<Yaml, String> {
         let line = text[..p.span.start.min(text.len())].matches('\n').count() + 1;
         return Err(format!("not valid YAML (line {line}: {})", p.message));
     }
+    // Aliases of aliases that expand exponentially ("billion laughs"): the diff would too.
+    if crate::params::yaml_model::from_yaml(&y).tree.truncated {
+        let budget = crate::params::yaml_model::expansion_budget(y.nodes.len());
+        return Err(format!("not usable YAML: its aliases expand to more than {budget} nodes"));
+    }
     Ok(y)
+}
+
+/// Refuses a file with a duplicated key: DVC rejects such YAML params files, so an
+/// experiment could not run, and which copy to edit is anybody's guess.
+fn refuse_duplicates(text: &str, y: &Yaml) -> Result<(), String> {
+    let Some(p) = y.problems.iter().find(|p| p.kind == crate::yaml::ProblemKind::DuplicateKey) else {
+        return Ok(());
+    };
+    let line_of = |off: usize| text[..off.min(text.len())].matches('\n').count() + 1;
+    let key = &text[p.span.start.min(text.len())..p.span.end.min(text.len())];
+    let first = p.first.map_or(String::new(), |f| format!("lines {} and ", line_of(f.start)));
+    let lines = if first.is_empty() {
+        format!("line {}", line_of(p.span.start))
+    } else {
+        format!("{first}{}", line_of(p.span.start))
+    };
+    Err(format!(
+        "the key `{key}` is written twice ({lines}); DVC rejects YAML params files with duplicate keys: remove one first"
+    ))
 }
 
 /// The plain data of a YAML document (core schema), for diffs.
@@ -71,6 +95,7 @@ fn node_value(y: &Yaml, id: NodeId, depth: usize) -> Value {
 /// Sets `path` to `value` in `text`, keeping everything else byte for byte.
 pub fn set(text: &str, path: &[String], nv: &NewValue) -> Result<String, String> {
     let y = parse_strict(text)?;
+    refuse_duplicates(text, &y)?;
     let nl = newline_of(text);
     let Some(root) = y.docs.first().and_then(|d| d.root) else {
         // Empty document: append the key at the top level.
@@ -364,6 +389,24 @@ mod tests {
     }
 
     const P: &str = "# training params\ntrain:\n  lr: 0.001  # learning rate\n  epochs: 10\n  optimizer: 'adam'\n  name: \"run\"\nmodel:\n  layers:\n    - units: 32\n      act: relu\n    - units: 16\n";
+
+    #[test]
+    fn duplicate_keys_and_alias_bombs_are_refused() {
+        let p = |k: &str| k.split('.').map(str::to_string).collect::<Vec<_>>();
+        let v = parse_value("5").unwrap();
+        assert_eq!(
+            set("a:\n  b: 1\na:\n  c: 2\n", &p("a.b"), &v).unwrap_err(),
+            "the key `a` is written twice (lines 1 and 3); DVC rejects YAML params files with duplicate keys: remove one first"
+        );
+        let mut bomb = format!("a: &a [{}]\n", ["lol"; 9].join(","));
+        for w in ('a'..='z').collect::<Vec<_>>().windows(2) {
+            bomb.push_str(&format!("{}: &{} [{}]\n", w[1], w[1], vec![format!("*{}", w[0]); 9].join(",")));
+        }
+        assert_eq!(
+            set(&bomb, &p("lr"), &v).unwrap_err(),
+            "not usable YAML: its aliases expand to more than 100000 nodes"
+        );
+    }
 
     #[test]
     fn replaces_only_the_value_bytes() {

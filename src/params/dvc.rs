@@ -105,7 +105,14 @@ struct Cx<'a> {
     /// The params files loaded so far: a stage list of thousands of references reads and
     /// parses each file once, not once per reference.
     loaded: HashMap<PathBuf, Option<Arc<ParamsDoc>>>,
+    /// foreach items and matrix values looked at so far by `item` references: each
+    /// reference is checked against every item, so this bounds items × references.
+    item_work: usize,
 }
+
+/// The most foreach/matrix item lookups one analysis makes; past it, `item` references
+/// are accepted unchecked.
+const ITEM_WORK_CAP: usize = 4_000_000;
 
 /// Analyses the dvc.yaml at `path` with text `text`.
 pub fn analyze_dvc(path: &Path, text: Arc<str>, ws: &dyn Workspace) -> DvcAnalysis {
@@ -124,6 +131,7 @@ pub fn analyze_dvc(path: &Path, text: Arc<str>, ws: &dyn Workspace) -> DvcAnalys
             var_files: Vec::new(),
         },
         loaded: HashMap::new(),
+        item_work: 0,
     };
     let mut syntax = false;
     for p in &doc.tree.problems {
@@ -709,6 +717,17 @@ impl Cx<'_> {
                     let msegs: Vec<(String, Span)> =
                         segs.iter().map(|s| (s.text.clone(), self.map_span(idx, s.span))).collect();
                     let path: Vec<&str> = segs.iter().map(|s| s.text.as_str()).collect();
+                    let unchecked;
+                    let mut it = it;
+                    if it.active && path.first() == Some(&"item") {
+                        let cost = it.items.len()
+                            + it.matrix.as_ref().map_or(0, |m| m.iter().map(|(_, v)| v.len()).sum());
+                        self.item_work = self.item_work.saturating_add(cost);
+                        if self.item_work > ITEM_WORK_CAP {
+                            unchecked = Iter { active: true, has_key: it.has_key, ..Iter::default() };
+                            it = &unchecked;
+                        }
+                    }
                     let res = resolve(ctx, it, &path);
                     let mut target = None;
                     match res {
@@ -734,6 +753,8 @@ impl Cx<'_> {
                                 }
                             }
                         }
+                        // Below an alias that was not expanded, nothing is known missing.
+                        Err(_) if self.a.doc.tree.truncated || ctx.iter().any(|s| s.doc.tree.truncated) => {}
                         Err((n, why)) => {
                             let from = msegs.get(n).map_or(span.start, |s| s.1.start);
                             let to = msegs.last().map_or(span.end, |s| s.1.end);

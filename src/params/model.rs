@@ -68,6 +68,9 @@ pub struct Tree {
     pub nodes: Vec<Node>,
     pub root: Option<NodeIdx>,
     pub problems: Vec<Problem>,
+    /// Some aliases were not expanded (they became nulls; see
+    /// [`super::yaml_model::expansion_budget`]): what is missing below them is unknown.
+    pub truncated: bool,
 }
 
 /// One step of a key path.

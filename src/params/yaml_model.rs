@@ -18,9 +18,29 @@ pub struct YamlTree {
     pub origin: Vec<Option<NodeId>>,
 }
 
+/// How many nodes the tree may hold once its aliases are expanded: 64 per node written in
+/// the file, at least 100,000 and at most 2,000,000. Aliases share the anchored node, but
+/// every walk (JSON Schema validation, interpolation, hover) expands them, and a chain of
+/// aliases of aliases ("billion laughs") grows exponentially in the file's length.
+pub fn expansion_budget(written_nodes: usize) -> u64 {
+    (written_nodes as u64).saturating_mul(64).clamp(100_000, 2_000_000)
+}
+
 /// Converts the first document of `y`. Problems of the YAML layer are carried over.
+///
+/// An alias whose expansion would take the whole tree over [`expansion_budget`] becomes a
+/// null and is reported (once) as a syntax problem at the alias: DVC would expand it too
+/// and run out of memory. So every walk of the result visits at most the budget.
 pub fn from_yaml(y: &Yaml) -> YamlTree {
-    let mut b = Builder { y, out: YamlTree::default(), memo: HashMap::new() };
+    let mut b = Builder {
+        y,
+        out: YamlTree::default(),
+        memo: HashMap::new(),
+        sizes: Vec::new(),
+        total: 0,
+        budget: expansion_budget(y.nodes.len()),
+        cut: false,
+    };
     b.out.tree.problems = problems(y);
     if let Some(root) = y.docs.iter().find_map(|d| d.root) {
         let r = b.node(root, 0);
@@ -60,12 +80,47 @@ struct Builder<'a> {
     y: &'a Yaml,
     out: YamlTree,
     memo: HashMap<NodeId, NodeIdx>,
+    /// `sizes[i]`: how many nodes tree node `i` expands to (itself and its descendants).
+    sizes: Vec<u64>,
+    /// The expanded size of everything built so far.
+    total: u64,
+    budget: u64,
+    /// Whether an alias was cut (and reported) already.
+    cut: bool,
 }
 
 impl Builder<'_> {
     fn push(&mut self, span: Span, value: Value, origin: Option<NodeId>) -> NodeIdx {
+        let size = match &value {
+            Value::Map(es) => es.iter().fold(1u64, |acc, e| acc.saturating_add(self.sizes[e.value])),
+            Value::List(items) => items.iter().fold(1u64, |acc, &i| acc.saturating_add(self.sizes[i])),
+            Value::Scalar { .. } => 1,
+        };
+        self.sizes.push(size);
+        self.total = self.total.saturating_add(1);
         self.out.origin.push(origin);
         self.out.tree.push(span, value)
+    }
+
+    /// The anchored node `t` shared at alias `id`, or a null when sharing it would take
+    /// the expanded tree over the budget.
+    fn share(&mut self, t: NodeIdx, id: NodeId, span: Span) -> NodeIdx {
+        let size = self.sizes[t];
+        if self.total.saturating_add(size) <= self.budget {
+            self.total += size;
+            return t;
+        }
+        if !self.cut {
+            self.cut = true;
+            self.out.tree.truncated = true;
+            self.out.tree.problems.push(Problem {
+                span,
+                message: format!("aliases expand to more than {} nodes; not expanded further", self.budget),
+                kind: ProblemKind::Syntax,
+                first: None,
+            });
+        }
+        self.null(span, Some(id))
     }
 
     fn null(&mut self, span: Span, origin: Option<NodeId>) -> NodeIdx {
@@ -99,7 +154,7 @@ impl Builder<'_> {
                 self.push(n.span, Value::Scalar { ty, text }, Some(id))
             }
             NodeKind::Alias { target, .. } => match target {
-                Some(t) if self.memo.contains_key(t) => self.memo[t],
+                Some(t) if self.memo.contains_key(t) => self.share(self.memo[t], id, n.span),
                 _ => self.null(n.span, Some(id)),
             },
             NodeKind::Sequence(items) => {

@@ -1,6 +1,8 @@
 //! The `cml` command model: finds every invocation in a shell text, parses its arguments
 //! the way yargs (strict mode) does, and reports what CML 0.20.6 would reject or ignore.
 
+use std::collections::HashMap;
+
 use crate::codes;
 use crate::diag::{Diagnostic, Fix, Severity, Span, TextEdit};
 use crate::yaml::SourceMap;
@@ -143,7 +145,7 @@ pub fn analyze_shell_full(text: &str, map: &SourceMap, ctx: &ShellContext) -> Sh
         collect_exports(cmd, map, &mut out.exports);
         let Some(found) = find_cml(cmd) else { continue };
         let dropped = dropped_lines(text, cmds, i);
-        let mut a = Analyzer { map, ctx, diags: Vec::new() };
+        let mut a = Analyzer { map, ctx, diags: Vec::new(), near: HashMap::new() };
         let inv = a.invocation(cmd, &found, &dropped);
         a.dropped_continuation(text, cmd, &dropped);
         out.diagnostics.extend(a.diags);
@@ -268,7 +270,8 @@ fn dropped_lines<'c>(text: &str, cmds: &'c [SimpleCommand], i: usize) -> Vec<&'c
     let mut out = Vec::new();
     let mut cur = &cmds[i];
     while let Terminator::Newline(nl) = cur.terminator {
-        let Some(next) = cmds.iter().find(|c| c.start() > nl) else { break };
+        // Commands are sorted by start: a binary search keeps many commands linear overall.
+        let Some(next) = cmds.get(cmds.partition_point(|c| c.start() <= nl)) else { break };
         let same_next_line = next.line_start == nl + 1 && next.starts_line;
         let starts_opt = next.assignments.is_empty()
             && next.words.first().is_some_and(|w| w.text.starts_with("--") && w.text.len() > 2 && !w.quoted);
@@ -285,6 +288,15 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) map: &'a SourceMap,
     pub(crate) ctx: &'a ShellContext,
     pub(crate) diags: Vec<Diagnostic>,
+    /// Unknown option names already looked up (other command, near miss): a line of
+    /// thousands of the same bogus option looks each name up once.
+    pub(crate) near: HashMap<(CmdId, usize, String), Near>,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum Near {
+    OtherCommand(CmdId),
+    Best(Option<&'static str>),
 }
 
 /// One argument while parsing.
@@ -639,29 +651,29 @@ impl<'a> Analyzer<'a> {
     }
 
     fn unknown_option(&mut self, id: CmdId, w: &Word, dashes: usize, name: &str, name_r: (usize, usize)) {
-        let f = facts();
         let path = id.path();
         let dash = if dashes == 2 { "--" } else { "-" };
-        // An option of another command?
-        if dashes == 2 {
-            if let Some(other) = f
-                .commands
-                .iter()
-                .find(|c| c.id != id && c.options.iter().any(|o| o.matches(name) && !o.hidden))
-            {
+        let key = (id, dashes, name.to_string());
+        let near = match self.near.get(&key) {
+            Some(n) => *n,
+            None => {
+                let n = near_option(id, dashes, name);
+                self.near.insert(key, n);
+                n
+            }
+        };
+        let best = match near {
+            Near::OtherCommand(other) => {
                 self.push(
                     codes::CML_OPTION_WRONG_COMMAND,
                     Severity::Error,
                     name_r_with_dashes(w, dashes, name_r),
-                    format!("`--{name}` is an option of `cml {}`, not of `cml {path}`", other.id.path()),
+                    format!("`--{name}` is an option of `cml {}`, not of `cml {path}`", other.path()),
                 );
                 return;
             }
-        }
-        let candidates =
-            f.command(id).options.iter().chain(f.globals.iter()).filter(|o| !o.hidden || o.name == name);
-        let names: Vec<&str> = candidates.flat_map(|o| std::iter::once(o.name.as_str())).collect();
-        let best = if dashes == 2 { did_you_mean(name, names.iter().copied()) } else { None };
+            Near::Best(b) => b,
+        };
         let msg = match best {
             Some(b) => format!("unknown option `{dash}{name}` for `cml {path}`; did you mean `--{b}`?"),
             None => format!("unknown option `{dash}{name}` for `cml {path}`"),
@@ -1226,6 +1238,23 @@ fn deprecated_value_advice(v: &str, new: &str) -> String {
     } else {
         "CML treats it as no GPU: omit `--cloud-gpu`".to_string()
     }
+}
+
+/// What an unknown option `name` of command `id` is: another command's option, or a typo
+/// of one of `id`'s (or a global) option.
+fn near_option(id: CmdId, dashes: usize, name: &str) -> Near {
+    let f = facts();
+    if dashes == 2 {
+        if let Some(other) =
+            f.commands.iter().find(|c| c.id != id && c.options.iter().any(|o| o.matches(name) && !o.hidden))
+        {
+            return Near::OtherCommand(other.id);
+        }
+    }
+    let candidates =
+        f.command(id).options.iter().chain(f.globals.iter()).filter(|o| !o.hidden || o.name == name);
+    let names: Vec<&'static str> = candidates.map(|o| o.name.as_str()).collect();
+    Near::Best(if dashes == 2 { did_you_mean(name, names.iter().copied()) } else { None })
 }
 
 /// The best near miss among `candidates`.

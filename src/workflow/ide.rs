@@ -102,7 +102,7 @@ pub fn complete_shell(text: &str, map: &SourceMap, offset: usize, ctx: &ShellCon
         }
     }
     // Resolve the command quietly.
-    let mut an = Analyzer { map, ctx, diags: Vec::new() };
+    let mut an = Analyzer { map, ctx, diags: Vec::new(), near: Default::default() };
     let Some(found) = find_cml(at.cmd) else { return Vec::new() };
     let (_, id, first_arg, _) = an.resolve(w, &found);
     let Some(id) = id else { return Vec::new() };
@@ -417,7 +417,7 @@ pub fn hover_shell(text: &str, map: &SourceMap, offset: usize, ctx: &ShellContex
     let i = at.cur?;
     let w = &at.cmd.words;
     let word = &w[i];
-    let mut an = Analyzer { map, ctx, diags: Vec::new() };
+    let mut an = Analyzer { map, ctx, diags: Vec::new(), near: Default::default() };
     let found = find_cml(at.cmd)?;
     let (_, id, first_arg, _) = an.resolve(w, &found);
     let f = facts();
