@@ -500,3 +500,16 @@ fn preview_with_the_remote_unreachable_warns_and_changes_nothing() {
     // The real run still stops at the same place.
     assert_eq!(fails(&fx, &r, &[]).kind, ErrorKind::Network);
 }
+
+#[test]
+fn review_preview_warns_about_a_taken_branch() {
+    let fx = Fixture::github();
+    git(&fx.work, &["push", "-q", "origin", "main:refs/heads/exp/taken"]);
+    let r =
+        experiment::ExperimentRequest { branch: Some("exp/taken".into()), ..req(&fx, &["train.lr=0.01"]) };
+    let before = fx.snapshot();
+    let p = review_with_env(&r, &[]).expect("the review step still shows the plan");
+    assert_eq!(p.branch, "exp/taken");
+    assert!(p.warnings.contains(&"branch exp/taken already exists on origin (pass --reuse-branch to open the pull request for it, or --branch NAME for a new one)".to_string()), "{:?}", p.warnings);
+    assert_eq!(fx.snapshot(), before);
+}

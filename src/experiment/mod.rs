@@ -190,6 +190,20 @@ pub fn preview(req: &ExperimentRequest) -> Result<Preview, ExpError> {
     preview_with(req, &Deps { git: &git, forge: &http, env: &process_env })
 }
 
+/// [`preview`] for an editor's review step, which asks for the branch name after showing
+/// the plan: a branch already taken on the remote is a warning there, not a failure (the
+/// run itself still refuses it).
+pub fn preview_for_review(req: &ExperimentRequest) -> Result<Preview, ExpError> {
+    let git = SystemGit::default();
+    let http = HttpForge::default();
+    preview_for_review_with(req, &Deps { git: &git, forge: &http, env: &process_env })
+}
+
+/// [`preview_for_review`] with explicit side-effect providers.
+pub fn preview_for_review_with(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Preview, ExpError> {
+    preview_inner(req, deps, true)
+}
+
 /// Commits, pushes and opens the pull request.
 pub fn run(
     req: &ExperimentRequest,
@@ -538,6 +552,11 @@ fn find_auth(p: &Plan, deps: &Deps<'_>) -> Option<forge::Auth> {
 
 /// [`preview`] with explicit side-effect providers.
 pub fn preview_with(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Preview, ExpError> {
+    preview_inner(req, deps, false)
+}
+
+/// `review`: a branch taken on the remote is a warning (see [`preview_for_review`]).
+fn preview_inner(req: &ExperimentRequest, deps: &Deps<'_>, review: bool) -> Result<Preview, ExpError> {
     let mut p = plan(req, deps)?;
     let opens_pr = !req.to_base && !req.no_pr && p.forge.is_ok();
     // What the run would find on the remote: a taken branch fails the preview the same way.
@@ -548,6 +567,11 @@ pub fn preview_with(req: &ExperimentRequest, deps: &Deps<'_>) -> Result<Preview,
     } else {
         match existing_branch(&p, req, deps, tree_in_memory(&p)?) {
             Ok(found) => found.is_some(),
+            Err(e) if review && e.kind == ErrorKind::BranchExists => {
+                let hint = e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
+                p.warnings.push(format!("{}{hint}", e.message));
+                false
+            }
             Err(e) if matches!(e.kind, ErrorKind::Network | ErrorKind::AuthFailed) => {
                 p.warnings.push(format!(
                     "could not check whether {} is free on {}: {}",

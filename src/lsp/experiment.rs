@@ -78,7 +78,7 @@ fn to_rpc_error(e: &ExpError) -> jsonrpc::Error {
 
 pub async fn preview(ctx: &CommandContext, args: ExperimentArgs) -> jsonrpc::Result<Option<Value>> {
     let req = build_request(&ctx.snapshot, &ctx.snapshot.roots(), args);
-    let res = tokio::task::spawn_blocking(move || experiment::preview(&req))
+    let res = tokio::task::spawn_blocking(move || experiment::preview_for_review(&req))
         .await
         .map_err(|_| jsonrpc::Error::internal_error())?;
     match res {

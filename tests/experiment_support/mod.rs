@@ -318,6 +318,18 @@ pub fn preview_with_env(
     experiment::preview_with(req, &Deps { git: &git, forge: &http, env: &lookup })
 }
 
+/// [`preview_with_env`] for the editor's review step.
+pub fn review_with_env(
+    req: &ExperimentRequest,
+    env: &[(&str, &str)],
+) -> Result<experiment::Preview, ExpError> {
+    let git = experiment::SystemGit { git: "git".into(), gh: None };
+    let http = experiment::HttpForge::default();
+    let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let lookup = move |k: &str| env.get(k).cloned();
+    experiment::preview_for_review_with(req, &Deps { git: &git, forge: &http, env: &lookup })
+}
+
 /// Fails when the fake token shows up in any text the user or the logs could see.
 pub fn assert_no_token(fx: &Fixture, texts: &[String]) {
     for t in texts {
