@@ -300,6 +300,23 @@ fn too_large_file_is_a_warning_and_skipped() {
         .unwrap();
     let out = check_in(dir.path(), &["--config", "cfg.json"], None);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    // One line per unknown setting, not a log line as well.
+    std::fs::write(
+        dir.path().join("cfg.json"),
+        br#"{"diagnostics": {"disabled": ["file-too-large"], "disabeld": []}, "colour": 1}"#,
+    )
+    .unwrap();
+    let out = check_in(dir.path(), &["--config", "cfg.json"], None);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "",
+            "cml-lsp check: warning: cfg.json: unknown setting `colour` ignored\n\
+             cml-lsp check: warning: cfg.json: unknown setting `diagnostics.disabeld` ignored\n\
+             0 errors, 0 warnings in 1 file\n"
+        )
+    );
 }
 
 #[test]
