@@ -576,6 +576,53 @@ fn examples_report_their_faults() {
     assert!(out.stderr.ends_with(" in 4 files\n"), "{}", out.stderr);
 }
 
+/// Every fault in `examples/` is marked the way README says: a comment starting `# FAULT:`.
+#[test]
+fn examples_mark_faults_with_the_readme_marker() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let root = repo_root();
+    let mut files = Vec::new();
+    walk(&root.join("examples"), &mut files);
+    files.sort();
+    let mut marked = Vec::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else { continue };
+        let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        for (i, line) in text.lines().enumerate() {
+            if !line.contains("FAULT") {
+                continue;
+            }
+            if line.trim_start().starts_with("# FAULT:") {
+                marked.push(format!("{rel}:{}", i + 1));
+            } else {
+                // Only an explanation of the marker itself may name it otherwise.
+                assert!(line.contains("`# FAULT:`"), "{rel}:{}: {line}", i + 1);
+            }
+        }
+    }
+    let train = "examples/cloud-training/.github/workflows/train.yml";
+    assert_eq!(
+        marked,
+        [
+            "examples/broken/.github/workflows/broken.yml:8".to_string(),
+            format!("{train}:20"),
+            format!("{train}:21"),
+            format!("{train}:52"),
+            "examples/cloud-training/dvc.yaml:18".to_string(),
+            "examples/cloud-training/params.yaml:9".to_string(),
+        ]
+    );
+}
+
 /// Suppression comments and `diagnostics.disabled`, through the whole pipeline.
 #[test]
 fn suppressions_and_disabled_codes() {
