@@ -638,6 +638,34 @@ fn suppressions_and_disabled_codes() {
     let dir = tree(&[("params.yaml", b"# cml-lsp: disable-file=yaml-duplicate-key\nc: 1\nc: 2\n")]);
     let out = check_in(dir.path(), &[], None);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    // A misspelt code suppresses nothing and says so (a warning: exit 0).
+    let dir = tree(&[("params.yaml", b"c: 1 # cml-lsp: disable=yaml-duplicte-key\n")]);
+    let out = check_in(dir.path(), &[], None);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "params.yaml:1:25: warning[suppress-unknown-code]: unknown code `yaml-duplicte-key` in a suppression \
+             comment; it suppresses nothing; did you mean `yaml-duplicate-key`?\n",
+            "0 errors, 1 warning in 1 file\n"
+        )
+    );
+}
+
+/// A second YAML document in a GitHub workflow is ignored by GitHub, and reported.
+#[test]
+fn workflow_with_two_documents_is_a_warning() {
+    let dir = tree(&[(".github/workflows/ci.yml", b"on: push\njobs: {}\n---\njobs: {}\n")]);
+    let out = check_in(dir.path(), &[], None);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            ".github/workflows/ci.yml:3:1: warning[workflow-multiple-documents]: GitHub reads only one YAML \
+             document per workflow file; this one and those after it are ignored\n",
+            "0 errors, 1 warning in 1 file\n"
+        )
+    );
 }
 
 /// YAML diagnostics through stdin; columns count characters, not bytes.
