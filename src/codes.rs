@@ -76,7 +76,9 @@ codes! {
     CML_IGNORED_ENV_VAR = "cml-ignored-env-var", Warning, "A variable CML ignores (`RUNNER_NAME`; use `CML_RUNNER_NAME`).";
     CML_EMPTY_CREDENTIAL = "cml-empty-credential", Warning, "A cloud credential variable set to an empty value where `cml runner launch` runs.";
     CML_GPU_CONTAINER_WITHOUT_GPUS = "cml-gpu-container-without-gpus", Warning, "A `-gpu` CML container image without `options: --gpus all`.";
+    SUPPRESS_UNKNOWN_CODE = "suppress-unknown-code", Warning, "A suppression comment names a code that does not exist (a typo suppresses nothing).";
     WORKFLOW_UNKNOWN_NEEDS = "workflow-unknown-needs", Error, "A GitHub job `needs:` a job the workflow does not have (GitHub rejects the file).";
+    WORKFLOW_MULTIPLE_DOCUMENTS = "workflow-multiple-documents", Warning, "A CI file with more YAML documents than the forge reads (one; GitLab allows a `spec:` header first): the rest are ignored.";
 }
 
 pub fn info(code: &str) -> Option<&'static CodeInfo> {

@@ -79,6 +79,14 @@ impl Settings {
     /// Parses settings from a JSON value, never failing: a malformed value yields the
     /// defaults and an error line in the log. Accepts both `{...}` and `{"cml-lsp": {...}}`.
     pub fn from_json(value: &Value) -> Settings {
+        let s = Settings::from_json_unlogged(value);
+        s.log_unknown();
+        s
+    }
+
+    /// [`Settings::from_json`] without the log line per unknown key, for callers that
+    /// report [`Settings::unknown_keys`] themselves (the CLI prints one line per key).
+    pub fn from_json_unlogged(value: &Value) -> Settings {
         let value = match value.get("cml-lsp") {
             Some(inner) => inner,
             None => value,
@@ -87,10 +95,7 @@ impl Settings {
             return Settings::default();
         }
         match Settings::deserialize(value) {
-            Ok(s) => {
-                s.log_unknown();
-                s
-            }
+            Ok(s) => s,
             Err(e) => {
                 tracing::error!("invalid cml-lsp settings, using defaults: {e}");
                 Settings::default()

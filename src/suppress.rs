@@ -11,10 +11,12 @@
 //! so it works for every kind with `#` comments (YAML, TOML, Python) and for broken files.
 //! A `#` counts as a comment start at the beginning of a line or after whitespace, as in YAML.
 
+use crate::codes;
 use crate::config::Settings;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Fix, Span, TextEdit};
 use crate::kind::{FileKind, ParamsFormat};
 use crate::text::LineIndex;
+use crate::workflow::cml::did_you_mean;
 
 /// The suppressions found in one file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub struct Suppressions {
     file: Vec<String>,
     /// (zero-based line, code) pairs.
     lines: Vec<(usize, String)>,
+    /// Every code written in a directive, with its byte span in the text.
+    written: Vec<(Span, String)>,
 }
 
 const MARKER: &str = "cml-lsp:";
@@ -34,6 +38,8 @@ impl Suppressions {
         // Own-line directives wait here for the next line with content.
         let mut pending: Vec<String> = Vec::new();
         for (line_idx, line) in text.split('\n').enumerate() {
+            // `line` is a slice of `text`, so its offset is the pointer difference.
+            let line_start = line.as_ptr() as usize - text.as_ptr() as usize;
             let line = line.strip_suffix('\r').unwrap_or(line);
             let trimmed = line.trim_start();
             if trimmed.is_empty() {
@@ -46,7 +52,13 @@ impl Suppressions {
                 }
             }
             let Some(comment) = comment_of(line) else { continue };
-            let Some((directive, codes)) = directive_of(comment) else { continue };
+            let Some((directive, written)) = directive_of(comment) else { continue };
+            let comment_start = line_start + (comment.as_ptr() as usize - line.as_ptr() as usize);
+            let codes: Vec<String> = written.iter().map(|(_, c)| c.to_string()).collect();
+            res.written.extend(written.into_iter().map(|(at, c)| {
+                let start = comment_start + at;
+                (Span::new(start, start + c.len()), c.to_string())
+            }));
             match directive {
                 Directive::File => res.file.extend(codes),
                 Directive::Line if own_line => pending.extend(codes),
@@ -58,6 +70,32 @@ impl Suppressions {
 
     pub fn is_empty(&self) -> bool {
         self.file.is_empty() && self.lines.is_empty()
+    }
+
+    /// A `suppress-unknown-code` warning for each written code that is neither a known code
+    /// nor `all`, with a did-you-mean when a known code is close.
+    pub fn unknown_codes(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (span, code) in &self.written {
+            if code == "all" || codes::info(code).is_some() {
+                continue;
+            }
+            let close = did_you_mean(code, codes::ALL.iter().map(|c| c.code));
+            let mut msg = format!("unknown code `{code}` in a suppression comment; it suppresses nothing");
+            if let Some(c) = close {
+                msg.push_str(&format!("; did you mean `{c}`?"));
+            }
+            let mut d = Diagnostic::warning(codes::SUPPRESS_UNKNOWN_CODE, *span, msg);
+            if let Some(c) = close {
+                d.fixes.push(Fix {
+                    title: format!("Change to `{c}`"),
+                    edits: vec![TextEdit { span: *span, new_text: c.to_string() }],
+                    preferred: true,
+                });
+            }
+            out.push(d);
+        }
+        out
     }
 
     /// True when `code` is suppressed on zero-based `line`.
@@ -86,7 +124,8 @@ fn comment_of(line: &str) -> Option<&str> {
     None
 }
 
-fn directive_of(comment: &str) -> Option<(Directive, Vec<String>)> {
+/// The directive and its codes, each with its byte offset in `comment`.
+fn directive_of(comment: &str) -> Option<(Directive, Vec<(usize, &str)>)> {
     let rest = comment.trim_start().strip_prefix(MARKER)?.trim_start();
     let (directive, rest) = if let Some(r) = rest.strip_prefix("disable-file=") {
         (Directive::File, r)
@@ -101,7 +140,7 @@ fn directive_of(comment: &str) -> Option<(Directive, Vec<String>)> {
         let end =
             piece.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(piece.len());
         if end > 0 {
-            codes.push(piece[..end].to_string());
+            codes.push((piece.as_ptr() as usize - comment.as_ptr() as usize, &piece[..end]));
         }
         // Anything after the code other than whitespace ends the list (a free-text reason).
         if !piece[end..].trim().is_empty() {
@@ -124,9 +163,13 @@ pub fn finish(
     mut diags: Vec<Diagnostic>,
     settings: &Settings,
 ) -> Vec<Diagnostic> {
+    // The marker test is a fast scan; most files have no directive at all.
+    let sup = (has_hash_comments(kind) && text.contains(MARKER)).then(|| Suppressions::parse(text));
+    if let Some(sup) = &sup {
+        diags.extend(sup.unknown_codes());
+    }
     diags.retain(|d| !settings.is_disabled(d.code));
-    if has_hash_comments(kind) && !diags.is_empty() {
-        let sup = Suppressions::parse(text);
+    if let Some(sup) = sup.filter(|_| !diags.is_empty()) {
         if !sup.is_empty() {
             let index = LineIndex::new(text);
             diags.retain(|d| !sup.suppresses(index.line_of(d.span.start), d.code));
@@ -141,7 +184,7 @@ pub fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Span;
+    use crate::diag::Severity;
 
     fn diag_at_line(text: &str, line: usize, code: &'static str) -> Diagnostic {
         let start = LineIndex::new(text).line_start(line);
@@ -155,6 +198,8 @@ mod tests {
         let index = LineIndex::new(text);
         finish(text, FileKind::DvcYaml, diags, settings)
             .into_iter()
+            // The test codes are not real codes; their `suppress-unknown-code` warnings are tested below.
+            .filter(|d| d.code != codes::SUPPRESS_UNKNOWN_CODE)
             .map(|d| (index.line_of(d.span.start), d.code))
             .collect()
     }
@@ -226,5 +271,47 @@ mod tests {
         );
         let got: Vec<_> = out.iter().map(|d| (d.span.start, d.span.end, d.code)).collect();
         assert_eq!(got, vec![(0, 2, "z"), (0, 5, "a"), (3, 4, "a"), (3, 4, "b")]);
+    }
+
+    #[test]
+    fn unknown_codes_are_reported_at_their_span_with_a_did_you_mean() {
+        let text = "a: 1 # cml-lsp: disable=yaml-sytnax, nonexistent-code reason\n\
+                    b: 2 # cml-lsp: disable=all\n\
+                    # cml-lsp: disable-file=params-unused\n";
+        let out = finish(text, FileKind::DvcYaml, Vec::new(), &Settings::default());
+        let got: Vec<_> =
+            out.iter().map(|d| (d.span, d.severity, d.code, d.message.as_str(), d.fixes.len())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Span::new(24, 35),
+                    Severity::Warning,
+                    "suppress-unknown-code",
+                    "unknown code `yaml-sytnax` in a suppression comment; it suppresses nothing; did you mean `yaml-syntax`?",
+                    1
+                ),
+                (
+                    Span::new(37, 53),
+                    Severity::Warning,
+                    "suppress-unknown-code",
+                    "unknown code `nonexistent-code` in a suppression comment; it suppresses nothing",
+                    0
+                ),
+            ]
+        );
+        assert_eq!((&text[24..35], &text[37..53]), ("yaml-sytnax", "nonexistent-code"));
+        assert_eq!(
+            out[0].fixes[0].edits,
+            vec![TextEdit { span: Span::new(24, 35), new_text: "yaml-syntax".into() }]
+        );
+        // The warning can itself be suppressed, and JSON has no comments.
+        let quiet = format!("{text}# cml-lsp: disable-file=suppress-unknown-code\n");
+        assert_eq!(finish(&quiet, FileKind::DvcYaml, Vec::new(), &Settings::default()), vec![]);
+        let json = "{\"a\": \"# cml-lsp: disable=nope\"}";
+        assert_eq!(
+            finish(json, FileKind::Params(ParamsFormat::Json), Vec::new(), &Settings::default()),
+            vec![]
+        );
     }
 }

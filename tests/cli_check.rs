@@ -300,6 +300,23 @@ fn too_large_file_is_a_warning_and_skipped() {
         .unwrap();
     let out = check_in(dir.path(), &["--config", "cfg.json"], None);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    // One line per unknown setting, not a log line as well.
+    std::fs::write(
+        dir.path().join("cfg.json"),
+        br#"{"diagnostics": {"disabled": ["file-too-large"], "disabeld": []}, "colour": 1}"#,
+    )
+    .unwrap();
+    let out = check_in(dir.path(), &["--config", "cfg.json"], None);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "",
+            "cml-lsp check: warning: cfg.json: unknown setting `colour` ignored\n\
+             cml-lsp check: warning: cfg.json: unknown setting `diagnostics.disabeld` ignored\n\
+             0 errors, 0 warnings in 1 file\n"
+        )
+    );
 }
 
 #[test]
@@ -559,6 +576,53 @@ fn examples_report_their_faults() {
     assert!(out.stderr.ends_with(" in 4 files\n"), "{}", out.stderr);
 }
 
+/// Every fault in `examples/` is marked the way README says: a comment starting `# FAULT:`.
+#[test]
+fn examples_mark_faults_with_the_readme_marker() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let root = repo_root();
+    let mut files = Vec::new();
+    walk(&root.join("examples"), &mut files);
+    files.sort();
+    let mut marked = Vec::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else { continue };
+        let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        for (i, line) in text.lines().enumerate() {
+            if !line.contains("FAULT") {
+                continue;
+            }
+            if line.trim_start().starts_with("# FAULT:") {
+                marked.push(format!("{rel}:{}", i + 1));
+            } else {
+                // Only an explanation of the marker itself may name it otherwise.
+                assert!(line.contains("`# FAULT:`"), "{rel}:{}: {line}", i + 1);
+            }
+        }
+    }
+    let train = "examples/cloud-training/.github/workflows/train.yml";
+    assert_eq!(
+        marked,
+        [
+            "examples/broken/.github/workflows/broken.yml:8".to_string(),
+            format!("{train}:20"),
+            format!("{train}:21"),
+            format!("{train}:52"),
+            "examples/cloud-training/dvc.yaml:18".to_string(),
+            "examples/cloud-training/params.yaml:9".to_string(),
+        ]
+    );
+}
+
 /// Suppression comments and `diagnostics.disabled`, through the whole pipeline.
 #[test]
 fn suppressions_and_disabled_codes() {
@@ -574,6 +638,34 @@ fn suppressions_and_disabled_codes() {
     let dir = tree(&[("params.yaml", b"# cml-lsp: disable-file=yaml-duplicate-key\nc: 1\nc: 2\n")]);
     let out = check_in(dir.path(), &[], None);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    // A misspelt code suppresses nothing and says so (a warning: exit 0).
+    let dir = tree(&[("params.yaml", b"c: 1 # cml-lsp: disable=yaml-duplicte-key\n")]);
+    let out = check_in(dir.path(), &[], None);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "params.yaml:1:25: warning[suppress-unknown-code]: unknown code `yaml-duplicte-key` in a suppression \
+             comment; it suppresses nothing; did you mean `yaml-duplicate-key`?\n",
+            "0 errors, 1 warning in 1 file\n"
+        )
+    );
+}
+
+/// A second YAML document in a GitHub workflow is ignored by GitHub, and reported.
+#[test]
+fn workflow_with_two_documents_is_a_warning() {
+    let dir = tree(&[(".github/workflows/ci.yml", b"on: push\njobs: {}\n---\njobs: {}\n")]);
+    let out = check_in(dir.path(), &[], None);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            ".github/workflows/ci.yml:3:1: warning[workflow-multiple-documents]: GitHub reads only one YAML \
+             document per workflow file; this one and those after it are ignored\n",
+            "0 errors, 1 warning in 1 file\n"
+        )
+    );
 }
 
 /// YAML diagnostics through stdin; columns count characters, not bytes.

@@ -85,6 +85,22 @@ fn invalid_choices_exit_2_with_the_reason() {
              choose one of m+t4, m+k80, l+k80, xl+k80, m+v100, l+v100, xl+v100\n",
         ),
         (&["--spot-price", "1"], "error: a maximum spot price needs spot turned on\n"),
+        (
+            &["--name", ""],
+            "error: --name is empty: give the workflow a name, or leave --name out for the default (CML)\n",
+        ),
+        (
+            &["--image", " "],
+            "error: --image is empty: give an image reference, or leave --image out for the default \
+             (iterativeai/cml:0-dvc2-base1, iterativeai/cml:0-dvc2-base1-gpu with a GPU)\n",
+        ),
+        (&["--hdd-size", "-5"], "error: disk size -5 GB: give a size between 1 and 65536 GB (100 is a good start)\n"),
+        (&["--hdd-size=-5"], "error: disk size -5 GB: give a size between 1 and 65536 GB (100 is a good start)\n"),
+        (
+            &["--hdd-size", "99999999999"],
+            "error: disk size 99999999999 GB: give a size between 1 and 65536 GB (100 is a good start)\n",
+        ),
+        (&["--hdd-size", "0"], "error: disk size 0 GB: give a size between 1 and 65536 GB (100 is a good start)\n"),
         (&["--forge", "gitlab", "--on", "push"], "error: trigger events apply to GitHub workflows only; gitlab runs the pipeline on every push\n"),
     ];
     for (args, want) in cases {

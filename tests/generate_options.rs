@@ -78,12 +78,48 @@ fn warnings_for_advice() {
     assert_eq!(
         g.warnings,
         vec![
-            "K80 machine families (AWS p2, Azure NC v1) are retired or being retired; prefer v100 or t4"
-                .to_string(),
+            "K80 machine families (AWS p2) are retired or being retired; prefer v100 or t4".to_string(),
             "a 20 GB disk is small: full disks have left runners hung (iterative/cml#1006); 100 GB is safer"
                 .to_string(),
         ]
     );
+}
+
+#[test]
+fn k80_warning_names_only_the_chosen_clouds_families() {
+    let k80 = |cloud| {
+        let o = WizardOptions { cloud: Some(cloud), gpu: Some("k80".into()), ..Default::default() };
+        generate(&o).expect("k80").warnings
+    };
+    assert_eq!(
+        k80(Cloud::Azure),
+        ["K80 machine families (Azure NC v1) are retired or being retired; prefer v100 or t4"]
+    );
+    assert_eq!(
+        k80(Cloud::Gcp),
+        ["K80 accelerators (GCP nvidia-tesla-k80) are retired or being retired; prefer v100 or t4"]
+    );
+    assert_eq!(k80(Cloud::Kubernetes), ["K80 GPUs are retired or being retired; prefer v100 or t4"]);
+}
+
+#[test]
+fn articles_fit_the_word_after_them() {
+    let disk =
+        |n| generate(&WizardOptions { hdd_size: Some(n), ..Default::default() }).expect("disk").warnings;
+    let small = "GB disk is small: full disks have left runners hung (iterative/cml#1006); 100 GB is safer";
+    assert_eq!(disk(8), [format!("an 8 {small}")]);
+    assert_eq!(disk(11), [format!("an 11 {small}")]);
+    assert_eq!(disk(18), [format!("an 18 {small}")]);
+    assert_eq!(disk(1), [format!("a 1 {small}")]);
+    assert_eq!(disk(34), [format!("a 34 {small}")]);
+    let region = |cloud| {
+        let o = WizardOptions { cloud: Some(cloud), region: Some("Mars".into()), ..Default::default() };
+        generate(&o).expect_err("bad region")
+    };
+    let synthetic = "region `Mars` is neither a synthetic region (us-east, us-west, eu-north, eu-west) nor ";
+    assert_eq!(region(Cloud::Aws), format!("{synthetic}an AWS region like us-east-2 or us-east-2b"));
+    assert_eq!(region(Cloud::Azure), format!("{synthetic}an Azure region like eastus"));
+    assert_eq!(region(Cloud::Gcp), format!("{synthetic}a GCP region like us-central1-f"));
 }
 
 #[test]

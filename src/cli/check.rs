@@ -104,7 +104,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| format!("invalid JSON: {e}"))
         }) {
             Ok(v) => {
-                let s = Settings::from_json(&v);
+                let s = Settings::from_json_unlogged(&v);
                 for k in s.unknown_keys() {
                     eprintln!("cml-lsp check: warning: {}: unknown setting `{k}` ignored", p.display());
                 }

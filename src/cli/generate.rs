@@ -42,8 +42,9 @@ pub struct GenerateFlags {
     #[arg(long, value_name = "USD", allow_negative_numbers = true)]
     pub spot_price: Option<f64>,
     /// Disk size in GB [default: 100]
-    #[arg(long, value_name = "GB")]
-    pub hdd_size: Option<u32>,
+    // Signed and wide, so a negative or huge size gets our message rather than clap's.
+    #[arg(long, value_name = "GB", allow_negative_numbers = true)]
+    pub hdd_size: Option<i64>,
     /// Do not launch when an online runner already has the labels
     #[arg(long, group = "reuse_mode")]
     pub reuse: bool,
@@ -111,6 +112,26 @@ pub fn options(args: &GenerateFlags, script: Option<String>) -> Result<WizardOpt
         None
     };
     let list = |s: &Option<String>| s.as_ref().map(|s| vec![s.clone()]);
+    // An explicit empty value is a mistake, not a request for the default.
+    if args.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(format!(
+            "--name is empty: give the workflow a name, or leave --name out for the default ({})",
+            crate::generate::DEFAULT_NAME
+        ));
+    }
+    if args.image.as_deref().is_some_and(|i| i.trim().is_empty()) {
+        return Err(format!(
+            "--image is empty: give an image reference, or leave --image out for the default ({}, {} with a GPU)",
+            crate::generate::CPU_IMAGE,
+            crate::generate::GPU_IMAGE
+        ));
+    }
+    let hdd_size = match args.hdd_size {
+        None => None,
+        Some(n) => Some(u32::try_from(n).map_err(|_| {
+            format!("disk size {n} GB: give a size between 1 and 65536 GB (100 is a good start)")
+        })?),
+    };
     Ok(WizardOptions {
         forge: args.forge.as_deref().map(str::parse).transpose()?,
         cloud: args.cloud.as_deref().map(str::parse).transpose()?,
@@ -119,7 +140,7 @@ pub fn options(args: &GenerateFlags, script: Option<String>) -> Result<WizardOpt
         gpu: args.gpu.clone(),
         spot: Some(args.spot),
         spot_price: args.spot_price,
-        hdd_size: args.hdd_size,
+        hdd_size,
         reuse,
         idle_timeout: args.idle_timeout.clone(),
         labels: list(&args.labels),

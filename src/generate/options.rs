@@ -405,10 +405,15 @@ fn validate_region(cloud: Cloud, raw: Option<&str>) -> Result<Option<String>, St
             Cloud::Azure => "eastus",
             _ => "us-central1-f",
         };
+        let vendor = match cloud {
+            Cloud::Aws => "an AWS",
+            Cloud::Azure => "an Azure",
+            Cloud::Gcp => "a GCP",
+            Cloud::Kubernetes => "a Kubernetes",
+        };
         Err(format!(
-            "region `{r}` is neither a synthetic region ({}) nor a {} region like {example}",
-            SYNTHETIC_REGIONS.join(", "),
-            cloud
+            "region `{r}` is neither a synthetic region ({}) nor {vendor} region like {example}",
+            SYNTHETIC_REGIONS.join(", ")
         ))
     }
 }
@@ -882,6 +887,17 @@ pub fn slug(name: &str) -> String {
     out
 }
 
+/// "an" before a number read aloud with a vowel sound (8, 11, 18, 80-89, 800-899, 11,000, ...), else "a".
+fn article_of_number(n: u32) -> &'static str {
+    let digits = n.to_string();
+    let eleven_or_eighteen = digits.len() % 3 == 2 && (digits.starts_with("11") || digits.starts_with("18"));
+    if digits.starts_with('8') || eleven_or_eighteen {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 /// Checks every choice and fills in the defaults.
 pub fn plan(opts: &WizardOptions) -> Result<Plan, String> {
     let forge = opts.forge.unwrap_or_default();
@@ -890,10 +906,14 @@ pub fn plan(opts: &WizardOptions) -> Result<Plan, String> {
     let region = validate_region(cloud, opts.region.as_deref())?;
     let machine = validate_machine(forge, cloud, opts.machine_type.as_deref(), opts.gpu.as_deref())?;
     if machine.cloud_type.contains("k80") || machine.cloud_gpu.as_deref().is_some_and(|g| g.contains("k80")) {
-        warnings.push(
-            "K80 machine families (AWS p2, Azure NC v1) are retired or being retired; prefer v100 or t4"
-                .to_string(),
-        );
+        // Name only the chosen cloud's K80 families; a Kubernetes cluster's nodes are its own.
+        let families = match cloud {
+            Cloud::Aws => "K80 machine families (AWS p2) are",
+            Cloud::Azure => "K80 machine families (Azure NC v1) are",
+            Cloud::Gcp => "K80 accelerators (GCP nvidia-tesla-k80) are",
+            Cloud::Kubernetes => "K80 GPUs are",
+        };
+        warnings.push(format!("{families} retired or being retired; prefer v100 or t4"));
     }
     let spot = opts.spot.unwrap_or(false);
     if spot && cloud == Cloud::Kubernetes {
@@ -931,7 +951,8 @@ pub fn plan(opts: &WizardOptions) -> Result<Plan, String> {
     }
     if hdd_size < 35 {
         warnings.push(format!(
-            "a {hdd_size} GB disk is small: full disks have left runners hung (iterative/cml#1006); 100 GB is safer"
+            "{} {hdd_size} GB disk is small: full disks have left runners hung (iterative/cml#1006); 100 GB is safer",
+            article_of_number(hdd_size)
         ));
     }
     let reuse = match opts.reuse {

@@ -66,13 +66,43 @@ fn env_of(yaml: &Yaml, map: Option<NodeId>) -> Vec<EnvVar> {
 /// a GitLab header (`spec:` with `inputs:`, then `---` and the jobs).
 fn root(yaml: &Yaml) -> Option<NodeId> {
     let first = yaml.root(0).filter(|&r| yaml.is_mapping(r))?;
-    let header = yaml.docs.len() > 1
-        && yaml.entries(first).iter().all(|&(k, _)| yaml.key_str(k) == Some("spec"))
-        && yaml.get(first, "spec").is_some();
-    if header {
+    if gitlab_header(yaml) {
         return yaml.root(1).filter(|&r| yaml.is_mapping(r));
     }
     Some(first)
+}
+
+/// True when the first of several documents holds only `spec:` (a GitLab header).
+fn gitlab_header(yaml: &Yaml) -> bool {
+    let Some(first) = yaml.root(0).filter(|&r| yaml.is_mapping(r)) else { return false };
+    yaml.docs.len() > 1
+        && yaml.entries(first).iter().all(|&(k, _)| yaml.key_str(k) == Some("spec"))
+        && yaml.get(first, "spec").is_some()
+}
+
+/// A warning at the first document with content after the one the forge reads: GitHub and
+/// Bitbucket read one document, GitLab one after an optional `spec:` header.
+fn extra_documents(yaml: &Yaml, kind: FileKind) -> Option<Diagnostic> {
+    let (read, msg) = match kind {
+        FileKind::GithubWorkflow | FileKind::Bitbucket => (
+            1,
+            format!(
+                "{} reads only one YAML document per workflow file; this one and those after it are ignored",
+                forge_of(kind).name()
+            ),
+        ),
+        FileKind::GitlabCi => (
+            if gitlab_header(yaml) { 2 } else { 1 },
+            "GitLab reads only one YAML document per CI file, after an optional `spec:` header; \
+             this one and those after it are ignored"
+                .to_string(),
+        ),
+        _ => return None,
+    };
+    let doc = yaml.docs.iter().skip(read).find(|d| d.root.is_some())?;
+    let start = doc.span.start;
+    let end = if yaml.source.get(start..).is_some_and(|s| s.starts_with("---")) { start + 3 } else { start };
+    Some(Diagnostic::warning(codes::WORKFLOW_MULTIPLE_DOCUMENTS, Span::new(start, end), msg))
 }
 
 /// Every shell scalar of the file.
@@ -283,6 +313,7 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
             }
         }
     }
+    diags.extend(extra_documents(yaml, kind));
     if let Some(root) = root(yaml) {
         match kind {
             FileKind::GithubWorkflow => {

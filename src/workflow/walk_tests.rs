@@ -580,3 +580,46 @@ fn needs_an_unknown_job() {
     );
     assert!(d[1].fixes.is_empty());
 }
+
+#[test]
+fn documents_after_the_one_the_forge_reads_are_reported() {
+    let gh = "on: push\njobs: {}\n---\njobs: {}\n---\nx: 1\n";
+    let d = run(gh, FileKind::GithubWorkflow);
+    let got: Vec<_> = d.iter().map(|d| (d.code, d.severity, d.span, d.message.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![(
+            codes::WORKFLOW_MULTIPLE_DOCUMENTS,
+            crate::diag::Severity::Warning,
+            Span::new(18, 21),
+            "GitHub reads only one YAML document per workflow file; this one and those after it are ignored"
+        )]
+    );
+    let d = run(gh, FileKind::Bitbucket);
+    assert_eq!(
+        d.iter().map(|d| (d.span, d.message.as_str())).collect::<Vec<_>>(),
+        vec![(
+            Span::new(18, 21),
+            "Bitbucket reads only one YAML document per workflow file; this one and those after it are ignored"
+        )]
+    );
+    // GitLab: a `spec:` header and one document are fine; a third document is not.
+    let header = "spec:\n  inputs:\n    a: {}\n---\njob:\n  script: echo\n";
+    assert_eq!(run(header, FileKind::GitlabCi), vec![]);
+    let third = format!("{header}---\nb:\n  script: echo\n");
+    let d = run(&third, FileKind::GitlabCi);
+    let gitlab = "GitLab reads only one YAML document per CI file, after an optional `spec:` header; \
+                  this one and those after it are ignored";
+    assert_eq!(
+        d.iter().map(|d| (d.code, d.span, d.message.as_str())).collect::<Vec<_>>(),
+        vec![(codes::WORKFLOW_MULTIPLE_DOCUMENTS, Span::new(header.len(), header.len() + 3), gitlab)]
+    );
+    // Without a header, the second document is already one too many.
+    let d = run("a:\n  script: echo\n---\nb:\n  script: echo\n", FileKind::GitlabCi);
+    assert_eq!(
+        d.iter().map(|d| (d.span, d.message.as_str())).collect::<Vec<_>>(),
+        vec![(Span::new(18, 21), gitlab)]
+    );
+    // A leading `---` and a trailing empty document ignore nothing.
+    assert_eq!(run("---\non: push\njobs: {}\n---\n", FileKind::GithubWorkflow), vec![]);
+}
