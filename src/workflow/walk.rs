@@ -64,9 +64,10 @@ fn env_of(yaml: &Yaml, map: Option<NodeId>) -> Vec<EnvVar> {
 
 /// The mapping that holds the jobs: the first document, or the second when the first is
 /// a GitLab header (`spec:` with `inputs:`, then `---` and the jobs).
-fn root(yaml: &Yaml) -> Option<NodeId> {
+/// The document the forge reads: the first, or for GitLab the one after a `spec:` header.
+fn root(yaml: &Yaml, kind: FileKind) -> Option<NodeId> {
     let first = yaml.root(0).filter(|&r| yaml.is_mapping(r))?;
-    if gitlab_header(yaml) {
+    if kind == FileKind::GitlabCi && gitlab_header(yaml) {
         return yaml.root(1).filter(|&r| yaml.is_mapping(r));
     }
     Some(first)
@@ -123,7 +124,7 @@ pub fn shell_sites_at(yaml: &Yaml, kind: FileKind, offset: usize) -> Vec<ShellSi
 /// The shell scalars of jobs/steps whose span passes `keep`.
 fn sites_where(yaml: &Yaml, kind: FileKind, keep: &dyn Fn(Span) -> bool) -> Vec<ShellSite> {
     let mut out = Vec::new();
-    let Some(root) = root(yaml) else { return out };
+    let Some(root) = root(yaml, kind) else { return out };
     let forge = forge_of(kind);
     let mut seen = HashSet::new();
     let mut push = |out: &mut Vec<ShellSite>, node: NodeId, job, job_name: &str, step, env: Vec<EnvVar>| {
@@ -314,7 +315,7 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
         }
     }
     diags.extend(extra_documents(yaml, kind));
-    if let Some(root) = root(yaml) {
+    if let Some(root) = root(yaml, kind) {
         match kind {
             FileKind::GithubWorkflow => {
                 github_labels(yaml, root, &launches, &mut diags);

@@ -623,3 +623,17 @@ fn documents_after_the_one_the_forge_reads_are_reported() {
     // A leading `---` and a trailing empty document ignore nothing.
     assert_eq!(run("---\non: push\njobs: {}\n---\n", FileKind::GithubWorkflow), vec![]);
 }
+
+/// Only GitLab has a `spec:` header document: on GitHub the first document is the workflow,
+/// so a second one is ignored (and reported), not analysed.
+#[test]
+fn spec_header_is_gitlab_only() {
+    let t = "spec:\n  inputs: {}\n---\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cml runner launch --bogus\n";
+    let d = run(t, FileKind::GithubWorkflow);
+    assert_eq!(codes_of(&d), [codes::WORKFLOW_MULTIPLE_DOCUMENTS]);
+    assert_eq!(d[0].span, at(t, "---"));
+    let g = "spec:\n  inputs: {}\n---\ntrain:\n  script:\n    - cml runner launch --bogus\n";
+    let d = run(g, FileKind::GitlabCi);
+    assert!(codes_of(&d).contains(&codes::CML_UNKNOWN_OPTION), "{d:#?}");
+    assert!(!codes_of(&d).contains(&codes::WORKFLOW_MULTIPLE_DOCUMENTS));
+}
