@@ -1000,7 +1000,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn alias(&mut self, q: usize, props: Props) -> usize {
+    /// The alias node at `q` (`*name`), reported when its anchor is unknown; returns it and
+    /// its end.
+    fn alias_node(&mut self, q: usize, props: Props) -> (NodeId, usize) {
         let mut e = q + 1;
         while e < self.b.len() && !is_ws(self.b[e]) && !is_break(self.b[e]) && !is_flow_ind(self.b[e]) {
             e += 1;
@@ -1017,7 +1019,11 @@ impl<'a> Parser<'a> {
                 first: None,
             });
         }
-        let id = self.alloc(span, NodeKind::Alias { name, target }, props);
+        (self.alloc(span, NodeKind::Alias { name, target }, props), e)
+    }
+
+    fn alias(&mut self, q: usize, props: Props) -> usize {
+        let (id, e) = self.alias_node(q, props);
         self.place(id);
         self.last_end = e;
         e
@@ -1550,25 +1556,9 @@ impl<'a> Parser<'a> {
     }
 
     fn flow_alias(&mut self, q: usize, props: Props) -> usize {
+        // Placed in the flow frame, not through `place`, with what is pending kept aside.
         let saved = self.pending.take();
-        // `alias` places through `place`; route it to the flow frame instead.
-        let mut e = q + 1;
-        while e < self.b.len() && !is_ws(self.b[e]) && !is_break(self.b[e]) && !is_flow_ind(self.b[e]) {
-            e += 1;
-        }
-        let (s, e) = scalar::clamp(self.t, q, e);
-        let name = self.t[s + 1..e].to_string();
-        let target = self.anchors.get(&name).copied();
-        let span = Span::new(s, e);
-        if target.is_none() {
-            self.y.problems.push(Problem {
-                kind: ProblemKind::UnknownAlias,
-                span,
-                message: format!("unknown anchor `{name}`"),
-                first: None,
-            });
-        }
-        let id = self.alloc(span, NodeKind::Alias { name, target }, props);
+        let (id, e) = self.alias_node(q, props);
         self.flow_place(id);
         self.last_end = e;
         self.pending = saved;
