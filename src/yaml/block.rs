@@ -824,13 +824,10 @@ impl<'a> Parser<'a> {
                 if !self.ind(p, b'-') {
                     return Err(self.unexpected(p));
                 }
-                self.last_end = p + 1;
-                self.pending = Some(Pending { slot: SlotKind::Item, null_at: p + 1, props: (None, None) });
-                let q = self.skip_ws(p + 1);
-                if self.eol(q) {
-                    return Ok(Next::Finish(q));
+                match self.after_indicator(p, SlotKind::Item) {
+                    Ok(q) => p = q,
+                    Err(q) => return Ok(Next::Finish(q)),
                 }
-                p = q;
                 node_mode = true;
                 continue;
             }
@@ -841,26 +838,19 @@ impl<'a> Parser<'a> {
                         f.key = Some(k);
                     }
                 }
-                self.last_end = p + 1;
-                self.pending =
-                    Some(Pending { slot: SlotKind::MapValue, null_at: p + 1, props: (None, None) });
-                let q = self.skip_ws(p + 1);
-                if self.eol(q) {
-                    return Ok(Next::Finish(q));
+                match self.after_indicator(p, SlotKind::MapValue) {
+                    Ok(q) => p = q,
+                    Err(q) => return Ok(Next::Finish(q)),
                 }
-                p = q;
                 node_mode = true;
                 continue;
             }
             self.finish_key();
             if self.ind(p, b'?') {
-                self.last_end = p + 1;
-                self.pending = Some(Pending { slot: SlotKind::MapKey, null_at: p + 1, props: (None, None) });
-                let q = self.skip_ws(p + 1);
-                if self.eol(q) {
-                    return Ok(Next::Finish(q));
+                match self.after_indicator(p, SlotKind::MapKey) {
+                    Ok(q) => p = q,
+                    Err(q) => return Ok(Next::Finish(q)),
                 }
-                p = q;
                 node_mode = true;
                 continue;
             }
@@ -872,15 +862,23 @@ impl<'a> Parser<'a> {
                 Next::Finish(_) => {}
                 Next::Resume(r) => return Ok(Next::Resume(r)),
             }
-            self.pending = None;
-            self.last_end = k.colon + 1;
-            self.pending =
-                Some(Pending { slot: SlotKind::MapValue, null_at: k.colon + 1, props: (None, None) });
-            let q = self.skip_ws(k.colon + 1);
-            if self.eol(q) {
-                return Ok(Next::Finish(q));
-            }
-            return self.value(q, false);
+            return match self.after_indicator(k.colon, SlotKind::MapValue) {
+                Ok(q) => self.value(q, false),
+                Err(q) => Ok(Next::Finish(q)),
+            };
+        }
+    }
+
+    /// After the indicator at `p` (`-`, `:` or `?`), its slot waits for a node: `Ok` with
+    /// where that node starts on this line, `Err` with the line's end when none follows.
+    fn after_indicator(&mut self, p: usize, slot: SlotKind) -> Result<usize, usize> {
+        self.last_end = p + 1;
+        self.pending = Some(Pending { slot, null_at: p + 1, props: (None, None) });
+        let q = self.skip_ws(p + 1);
+        if self.eol(q) {
+            Err(q)
+        } else {
+            Ok(q)
         }
     }
 
