@@ -296,14 +296,11 @@ pub struct Ran {
 }
 
 pub fn run_with_env(req: &ExperimentRequest, env: &[(&str, &str)], cancel: bool) -> Ran {
-    let git = experiment::SystemGit { git: "git".into(), gh: None };
-    let http = experiment::HttpForge::default();
-    let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let lookup = move |k: &str| env.get(k).cloned();
-    let deps = Deps { git: &git, forge: &http, env: &lookup };
     let mut steps = Vec::new();
     let flag = AtomicBool::new(cancel);
-    let result = experiment::run_with(req, &deps, &mut |s, m| steps.push((s, m.to_string())), &flag);
+    let result = with_deps(env, |deps| {
+        experiment::run_with(req, deps, &mut |s, m| steps.push((s, m.to_string())), &flag)
+    });
     Ran { result, steps }
 }
 
@@ -311,11 +308,7 @@ pub fn preview_with_env(
     req: &ExperimentRequest,
     env: &[(&str, &str)],
 ) -> Result<experiment::Preview, ExpError> {
-    let git = experiment::SystemGit { git: "git".into(), gh: None };
-    let http = experiment::HttpForge::default();
-    let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let lookup = move |k: &str| env.get(k).cloned();
-    experiment::preview_with(req, &Deps { git: &git, forge: &http, env: &lookup })
+    with_deps(env, |deps| experiment::preview_with(req, deps))
 }
 
 /// [`preview_with_env`] for the editor's review step.
@@ -323,11 +316,16 @@ pub fn review_with_env(
     req: &ExperimentRequest,
     env: &[(&str, &str)],
 ) -> Result<experiment::Preview, ExpError> {
+    with_deps(env, |deps| experiment::preview_for_review_with(req, deps))
+}
+
+/// The real git and HTTP providers with `env` as the only environment.
+fn with_deps<T>(env: &[(&str, &str)], f: impl FnOnce(&Deps<'_>) -> T) -> T {
     let git = experiment::SystemGit { git: "git".into(), gh: None };
     let http = experiment::HttpForge::default();
     let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let lookup = move |k: &str| env.get(k).cloned();
-    experiment::preview_for_review_with(req, &Deps { git: &git, forge: &http, env: &lookup })
+    f(&Deps { git: &git, forge: &http, env: &lookup })
 }
 
 /// Fails when the fake token shows up in any text the user or the logs could see.
