@@ -2,23 +2,8 @@
 //! `reparse(old tree, edit)` must equal a full parse of the new text, node for node.
 
 use super::incremental::try_reparse;
+use super::tests::Rng;
 use super::*;
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const WORKFLOW: &str = "name: train\non:\n  push:\n    branches: [main]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Launch\n        env:\n          REPO_TOKEN: ${{ secrets.PAT }}\n        run: |\n          cml runner launch \\\n            --cloud=aws \\\n            --labels=cml-gpu\n\n          echo done\n  # between jobs\n  train:\n    needs: deploy\n    runs-on: [self-hosted, cml-gpu]\n    steps:\n    - run: dvc repro\n    - run: >-\n        folded text\n        more\n    container:\n      image: \"iterativeai/cml:0-dvc2-base1\"\n      options: '--gpus all'\n";
 
