@@ -15,6 +15,9 @@ use cml_lsp::params::api;
 use cml_lsp::params::git::HeadReader;
 use cml_lsp::workspace::DiskWorkspace;
 
+mod project_support;
+use project_support::project;
+
 /// `a: &a ["lol" x9]`, `b: &b [*a x9]`, ... `z: &z [*y x9]`, one entry per line.
 fn bomb_lines(indent: &str) -> String {
     let letters: Vec<char> = ('a'..='z').collect();
@@ -39,17 +42,6 @@ impl HeadReader for Head {
     fn head_text(&self, _: &Path) -> Option<String> {
         Some(self.0.clone())
     }
-}
-
-fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, DiskWorkspace) {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    let ws = DiskWorkspace { roots: vec![dir.path().to_path_buf()] };
-    (dir, ws)
 }
 
 type Got = (&'static str, Severity, Span, String);

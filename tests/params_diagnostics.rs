@@ -9,20 +9,16 @@ use cml_lsp::diag::{Severity, Span};
 use cml_lsp::kind::{FileKind, ParamsFormat};
 use cml_lsp::params::api::analyze_with;
 use cml_lsp::params::git::NoHead;
-use cml_lsp::workspace::DiskWorkspace;
+
+mod project_support;
+use project_support::project;
 
 /// One diagnostic as asserted: code, severity, byte range, the text under it, message.
 type Got = (&'static str, Severity, Span, String, String);
 
 /// Writes `files` into a fresh workspace and analyses `target` (one of them).
 fn check(files: &[(&str, &str)], target: &str, kind: FileKind, settings: &Settings) -> Vec<Got> {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    let ws = DiskWorkspace { roots: vec![dir.path().to_path_buf()] };
+    let (dir, ws) = project(files);
     let path = dir.path().join(target);
     let text = std::fs::read_to_string(&path).unwrap();
     let input = FileInput::new(&path, &text, kind);
@@ -107,10 +103,8 @@ fn params_json_duplicate_key_warns_at_the_later_key() {
 #[test]
 fn params_json_duplicate_key_related_points_at_the_first() {
     let t = "{\"lr\": 1, \"lr\": 2}";
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, ws) = project(&[("params.json", t)]);
     let p = dir.path().join("params.json");
-    std::fs::write(&p, t).unwrap();
-    let ws = DiskWorkspace { roots: vec![dir.path().to_path_buf()] };
     let input = FileInput::new(&p, t, FileKind::Params(ParamsFormat::Json));
     let d = analyze_with(&input, &ws, &Settings::default(), &NoHead);
     assert_eq!(d.len(), 1);
