@@ -542,10 +542,7 @@ fn github_needs(yaml: &Yaml, root: NodeId, diags: &mut Vec<Diagnostic>) {
     let names: Vec<&str> = entries.iter().filter_map(|&(k, _)| yaml.key_str(k)).collect();
     let known: HashSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
     for &(k, job) in &entries {
-        let Some(needs) = yaml.get(job, "needs").map(|n| yaml.resolve(n)) else { continue };
-        let items: Vec<NodeId> =
-            if yaml.is_sequence(needs) { yaml.items(needs).to_vec() } else { vec![needs] };
-        for it in items {
+        for it in needs_entries(yaml, job) {
             let Some(want) = yaml.str_value(it) else { continue };
             if want.is_empty() || want.contains("${{") || known.contains(&want.to_ascii_lowercase()) {
                 continue;
@@ -622,11 +619,15 @@ impl<'a> JobIndex<'a> {
 
 fn needs_of(yaml: &Yaml, jobs: &JobIndex<'_>, name: &str) -> Vec<String> {
     let Some(job) = jobs.get(name) else { return Vec::new() };
-    let Some(n) = yaml.get(job, "needs") else { return Vec::new() };
-    if yaml.is_sequence(n) {
-        yaml.items(n).iter().filter_map(|&i| yaml.str_value(i).map(str::to_string)).collect()
-    } else {
-        yaml.str_value(n).map(|s| vec![s.to_string()]).unwrap_or_default()
+    needs_entries(yaml, job).into_iter().filter_map(|i| yaml.str_value(i).map(str::to_string)).collect()
+}
+
+/// The entries of a job's `needs:`, a list or a single value.
+fn needs_entries(yaml: &Yaml, job: NodeId) -> Vec<NodeId> {
+    match yaml.get(job, "needs").map(|n| yaml.resolve(n)) {
+        Some(n) if yaml.is_sequence(n) => yaml.items(n).to_vec(),
+        Some(n) => vec![n],
+        None => Vec::new(),
     }
 }
 
