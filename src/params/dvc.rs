@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::index::{self, join_norm, ParamsDoc};
 use super::interp;
-use super::model::{split_path, Node, NodeIdx, ProblemKind, Tree, Value, MAX_DEPTH};
+use super::model::{split_path, NodeIdx, ProblemKind, Tree, Value, MAX_DEPTH};
 use crate::codes;
 use crate::diag::{Diagnostic, Related, Span};
 use crate::kind::ParamsFormat;
@@ -652,14 +652,18 @@ impl Cx<'_> {
             );
             return;
         };
-        if doc.format == ParamsFormat::Python
-            || !doc.tree.problems.iter().all(|p| p.kind != ProblemKind::Syntax)
-        {
+        // A file DVC refuses to load (a syntax error, or a YAML duplicate key; JSON keeps the
+        // last value) has that error reported on it: what looks missing here may be its effect.
+        let refused = doc.tree.problems.iter().any(|p| {
+            p.kind == ProblemKind::Syntax
+                || (p.kind == ProblemKind::DuplicateKey && doc.format != ParamsFormat::Json)
+        });
+        if doc.format == ParamsFormat::Python || refused {
             return;
         }
         let Some(key) = &r.key else { return };
         let (n, _) = doc.tree.lookup_prefix(r.segs.iter().map(|s| s.0.as_str()));
-        if n < r.segs.len() && !through_duplicate(&doc.tree, &r.segs[..n]) {
+        if n < r.segs.len() {
             let from = r.segs[n].1.start;
             let to = r.segs.last().map_or(from, |s| s.1.end);
             let msg = if n == 0 {
@@ -936,23 +940,4 @@ fn first_interp(tree: &Tree, idx: NodeIdx) -> Option<Span> {
         }
     }
     rec(tree, idx, 0)
-}
-
-/// Whether the found part of a key path goes through a key written twice in its mapping:
-/// the last one wins, so what is "missing" below it is a consequence of the duplicate (already
-/// reported on the params file, which DVC refuses to load), not a fault of the reference.
-fn through_duplicate(tree: &Tree, found: &[(String, Span)]) -> bool {
-    let Some(mut node) = tree.root else { return false };
-    for (seg, _) in found {
-        if let Some(Node { value: Value::Map(es), .. }) = tree.node(node) {
-            if es.iter().filter(|e| e.key == *seg).count() > 1 {
-                return true;
-            }
-        }
-        match tree.child(node, seg) {
-            Some(c) => node = c,
-            None => return false,
-        }
-    }
-    false
 }
