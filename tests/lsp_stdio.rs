@@ -1,11 +1,12 @@
 //! The built binary over real stdio with Content-Length framing, the way editors start it.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+mod framing;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -26,43 +27,12 @@ impl Proc {
             .expect("spawn the server");
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            loop {
-                let mut len = None;
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    let (k, v) = line.split_once(':').expect("a header line");
-                    if k.eq_ignore_ascii_case("content-length") {
-                        len = Some(v.trim().parse::<usize>().expect("a length"));
-                    }
-                }
-                let mut body = vec![0; len.expect("Content-Length header")];
-                if r.read_exact(&mut body).is_err() {
-                    return;
-                }
-                let msg: Value = serde_json::from_slice(&body).expect("a JSON body");
-                if tx.send(msg).is_err() {
-                    return;
-                }
-            }
-        });
+        let rx = framing::read_messages(stdout);
         Proc { child, stdin, rx }
     }
 
     fn send(&mut self, msg: Value) {
-        let body = serde_json::to_string(&msg).unwrap();
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        write!(stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
-        stdin.flush().unwrap();
+        framing::write_message(self.stdin.as_mut().expect("stdin open"), &msg).unwrap();
     }
 
     fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
