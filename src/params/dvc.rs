@@ -456,6 +456,8 @@ impl Cx<'_> {
             it.has_key = true;
             let mut axes = Vec::new();
             for (axis, v) in tree.child_keys(m) {
+                // The type of a value that is not a list, reported once below.
+                let mut not_list = None;
                 let vals: Option<Vec<Val>> = match &tree.nodes[v].value {
                     Value::List(items) => Some(items.iter().map(|&x| (self.a.doc.clone(), x)).collect()),
                     Value::Scalar { text, .. } => {
@@ -468,14 +470,7 @@ impl Cx<'_> {
                                         Some(items.iter().map(|&x| (d.clone(), x)).collect())
                                     }
                                     _ => {
-                                        self.err(
-                                            codes::DVC_FOREACH,
-                                            tree.nodes[v].span,
-                                            format!(
-                                                "matrix '{axis}' must be a list, got {}",
-                                                d.tree.type_name(idx)
-                                            ),
-                                        );
+                                        not_list = Some(d.tree.type_name(idx));
                                         None
                                     }
                                 },
@@ -483,24 +478,23 @@ impl Cx<'_> {
                             },
                             None if tree.type_name(v) == "string" => None,
                             None => {
-                                self.err(
-                                    codes::DVC_FOREACH,
-                                    tree.nodes[v].span,
-                                    format!("matrix '{axis}' must be a list, got {}", tree.type_name(v)),
-                                );
+                                not_list = Some(tree.type_name(v));
                                 None
                             }
                         }
                     }
                     _ => {
-                        self.err(
-                            codes::DVC_FOREACH,
-                            tree.nodes[v].span,
-                            format!("matrix '{axis}' must be a list, got {}", tree.type_name(v)),
-                        );
+                        not_list = Some(tree.type_name(v));
                         None
                     }
                 };
+                if let Some(ty) = not_list {
+                    self.err(
+                        codes::DVC_FOREACH,
+                        tree.nodes[v].span,
+                        format!("matrix '{axis}' must be a list, got {ty}"),
+                    );
+                }
                 // An axis whose values are unknown still exists: `item.<axis>` is not checked further.
                 axes.push((axis, vals.unwrap_or_default()));
             }
