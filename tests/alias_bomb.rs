@@ -55,11 +55,17 @@ fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
 }
 
 fn analyze(ws: &DiskWorkspace, path: &Path, text: &str, kind: FileKind, settings: &Settings) -> Vec<Got> {
-    let input = FileInput::new(path, text, kind);
-    timed("analysis", || api::analyze_with(&input, ws, settings, &Head(text.to_string())))
-        .into_iter()
-        .map(|d| (d.code, d.severity, d.span, d.message))
-        .collect()
+    let got = |input: &FileInput<'_>| -> Vec<Got> {
+        timed("analysis", || api::analyze_with(input, ws, settings, &Head(text.to_string())))
+            .into_iter()
+            .map(|d| (d.code, d.severity, d.span, d.message))
+            .collect()
+    };
+    let read = got(&FileInput::new(path, text, kind));
+    // The same through the editor's path, which hands over its parsed tree.
+    let tree = cml_lsp::yaml::parse(text);
+    assert_eq!(got(&FileInput { yaml: Some(&tree), ..FileInput::new(path, text, kind) }), read);
+    read
 }
 
 #[test]

@@ -39,13 +39,24 @@ fn params_diags(
     head: &dyn HeadReader,
 ) -> Vec<Diagnostic> {
     let format = index::format_of(input.path);
-    // The model of the file is built only for the checks that need it; the problems of a
-    // YAML file come straight from its parsed tree when the caller has one.
     let doc = std::cell::OnceCell::new();
     let doc = || doc.get_or_init(|| index::load_text(input.path, Arc::from(input.text)));
+    // The params model the checks below read: from the caller's tree when it has one (no
+    // second parse of a text that changes with every keystroke), else from the loaded file.
+    let from_tree = std::cell::OnceCell::new();
+    let model = || match (format, input.yaml) {
+        (ParamsFormat::Yaml, Some(y)) => from_tree.get_or_init(|| super::yaml_model::from_yaml(y).tree),
+        _ => &doc().tree,
+    };
+    // What the checks after the problems need; the HEAD copy is parsed once per commit.
+    let schema = params_schema(input.path, ws, settings);
+    let old = if settings.diagnostics.type_changed_from_head { head_doc(input.path, head) } else { None };
+    let needs_model = schema.is_some() || old.is_some() || settings.diagnostics.unused_params;
+    // Without those, a YAML file's problems come straight from the tree, and no model is
+    // built (its alias expansion is what may add a problem, so then they come from it).
     let problems = match (format, input.yaml) {
-        (ParamsFormat::Yaml, Some(y)) => super::yaml_model::problems(y),
-        _ => doc().tree.problems.clone(),
+        (ParamsFormat::Yaml, Some(y)) if !needs_model => super::yaml_model::problems(y),
+        _ => model().problems.clone(),
     };
     let mut out = Vec::new();
     for p in &problems {
@@ -71,24 +82,22 @@ fn params_diags(
     if problems.iter().any(|p| p.kind == ProblemKind::Syntax) {
         return out;
     }
-    if let Some(schema) = params_schema(input.path, ws, settings) {
+    if let Some(schema) = schema {
         if let Ok(v) = super::schema::compile(&schema) {
-            for e in super::schema::validate(&doc().tree, &v) {
+            for e in super::schema::validate(model(), &v) {
                 out.push(Diagnostic::error(codes::PARAMS_SCHEMA, e.span, e.message));
             }
         }
     }
-    if settings.diagnostics.type_changed_from_head {
-        if let Some(old) = head_doc(input.path, head) {
-            let doc = doc();
-            if let (Some(a), Some(b)) = (doc.tree.root, old.tree.root) {
-                type_changes(&doc.tree, a, &old.tree, b, "", 0, &mut out);
-            }
+    if let Some(old) = old {
+        let tree = model();
+        if let (Some(a), Some(b)) = (tree.root, old.tree.root) {
+            type_changes(tree, a, &old.tree, b, "", 0, &mut out);
         }
     }
     if settings.diagnostics.unused_params {
         let uses = uses_of(input.path, ws);
-        let tree = &doc().tree;
+        let tree = model();
         if let Some(root) = tree.root {
             unused(tree, root, "", &uses, 0, &mut out);
         }
@@ -96,10 +105,10 @@ fn params_diags(
     out
 }
 
-/// The params file at HEAD, parsed.
-fn head_doc(path: &Path, head: &dyn HeadReader) -> Option<ParamsDoc> {
+/// The params file at HEAD, parsed (once per committed text).
+fn head_doc(path: &Path, head: &dyn HeadReader) -> Option<Arc<ParamsDoc>> {
     let text = head.head_text(path)?;
-    Some(ParamsDoc::parse(path, Arc::from(text.as_str())))
+    Some(index::load_head_text(path, Arc::from(text.as_str())))
 }
 
 fn type_changes(

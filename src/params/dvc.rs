@@ -232,8 +232,8 @@ impl Cx<'_> {
 
     /// Maps a span of a scalar's decoded value to the source.
     fn map_span(&self, idx: NodeIdx, dec: Span) -> Span {
-        if let Some((yt, y)) = &self.a.doc.yaml {
-            if let Some(Some(id)) = yt.origin.get(idx) {
+        if let Some((origin, y)) = &self.a.doc.yaml {
+            if let Some(Some(id)) = origin.get(idx) {
                 if let Some(crate::yaml::NodeKind::Scalar(s)) = y.nodes.get(id.0 as usize).map(|n| &n.kind) {
                     return s.map.span(dec.start, dec.end);
                 }

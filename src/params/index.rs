@@ -18,8 +18,9 @@ pub struct ParamsDoc {
     pub format: ParamsFormat,
     pub text: Arc<str>,
     pub tree: Tree,
-    /// For YAML files: the YAML origin of each tree node and the YAML arena.
-    pub yaml: Option<(YamlTree, crate::yaml::Yaml)>,
+    /// For YAML files: the YAML node each tree node comes from (`origin[i]` for node `i`),
+    /// and the YAML arena.
+    pub yaml: Option<(Vec<Option<crate::yaml::NodeId>>, crate::yaml::Yaml)>,
 }
 
 impl ParamsDoc {
@@ -31,8 +32,8 @@ impl ParamsDoc {
             ParamsFormat::Python => (Tree::default(), None),
             ParamsFormat::Yaml => {
                 let y = parse_yaml(&text);
-                let yt = yaml_model::from_yaml(&y);
-                (yt.tree.clone(), Some((yt, y)))
+                let YamlTree { tree, origin } = yaml_model::from_yaml(&y);
+                (tree, Some((origin, y)))
             }
         };
         ParamsDoc { path: path.to_path_buf(), format, text, tree, yaml }
@@ -58,7 +59,8 @@ fn text_hash(text: &str) -> u64 {
     h.finish()
 }
 
-type Cache = Mutex<HashMap<PathBuf, (u64, Arc<ParamsDoc>)>>;
+/// Keyed by path and whether the text is the committed one (HEAD) or the current one.
+type Cache = Mutex<HashMap<(PathBuf, bool), (u64, Arc<ParamsDoc>)>>;
 
 fn cache() -> &'static Cache {
     static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -70,9 +72,20 @@ const CACHE_MAX: usize = 256;
 /// Parses `text` as the params file (or dvc.yaml) at `path`, reusing the cached parse when
 /// the text is unchanged.
 pub fn load_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
+    cached(path, false, text)
+}
+
+/// [`load_text`] for the file's committed text at HEAD, cached apart from the current text
+/// (which changes with every keystroke while HEAD does not).
+pub fn load_head_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
+    cached(path, true, text)
+}
+
+fn cached(path: &Path, head: bool, text: Arc<str>) -> Arc<ParamsDoc> {
+    let key = (path.to_path_buf(), head);
     let h = text_hash(&text);
     if let Ok(c) = cache().lock() {
-        if let Some((hh, doc)) = c.get(path) {
+        if let Some((hh, doc)) = c.get(&key) {
             if *hh == h && *doc.text == *text {
                 return doc.clone();
             }
@@ -83,7 +96,7 @@ pub fn load_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
         if c.len() >= CACHE_MAX {
             c.clear();
         }
-        c.insert(path.to_path_buf(), (h, doc.clone()));
+        c.insert(key, (h, doc.clone()));
     }
     doc
 }
