@@ -92,7 +92,7 @@ fn params_diags(
     if let Some(old) = old {
         let tree = model();
         if let (Some(a), Some(b)) = (tree.root, old.tree.root) {
-            type_changes(tree, a, &old.tree, b, "", 0, &mut out);
+            type_changes(tree, a, &old.tree, b, &mut Vec::new(), &mut out);
         }
     }
     if settings.diagnostics.unused_params {
@@ -111,32 +111,37 @@ fn head_doc(path: &Path, head: &dyn HeadReader) -> Option<Arc<ParamsDoc>> {
     Some(index::load_head_text(path, Arc::from(text.as_str())))
 }
 
-fn type_changes(
-    a: &Tree,
+fn type_changes<'t>(
+    a: &'t Tree,
     ia: NodeIdx,
     b: &Tree,
     ib: NodeIdx,
-    prefix: &str,
-    depth: usize,
+    path: &mut Vec<std::borrow::Cow<'t, str>>,
     out: &mut Vec<Diagnostic>,
 ) {
-    if depth > MAX_DEPTH {
+    if path.len() > MAX_DEPTH {
         return;
     }
-    let (Some(na), Some(_)) = (a.node(ia), b.node(ib)) else { return };
-    match (&na.value, &b.nodes[ib].value) {
-        (Value::Map(ea), Value::Map(_)) => {
-            let bmap: std::collections::HashMap<String, NodeIdx> = b.child_keys(ib).into_iter().collect();
+    let (Some(na), Some(nb)) = (a.node(ia), b.node(ib)) else { return };
+    match (&na.value, &nb.value) {
+        (Value::Map(ea), Value::Map(eb)) => {
+            // The last of duplicated keys wins, as on lookup; keys are borrowed, not copied
+            // (this runs on every keystroke in a params file).
+            let bmap: std::collections::HashMap<&str, NodeIdx> =
+                eb.iter().map(|e| (e.key.as_str(), e.value)).collect();
             for e in ea {
-                if let Some(&vb) = bmap.get(&e.key) {
-                    let p = if prefix.is_empty() { e.key.clone() } else { format!("{prefix}.{}", e.key) };
-                    type_changes(a, e.value, b, vb, &p, depth + 1, out);
+                if let Some(&vb) = bmap.get(e.key.as_str()) {
+                    path.push(std::borrow::Cow::Borrowed(&e.key));
+                    type_changes(a, e.value, b, vb, path, out);
+                    path.pop();
                 }
             }
         }
         (Value::List(xa), Value::List(xb)) => {
             for (i, (&x, &y)) in xa.iter().zip(xb.iter()).enumerate() {
-                type_changes(a, x, b, y, &format!("{prefix}.{i}"), depth + 1, out);
+                path.push(std::borrow::Cow::Owned(i.to_string()));
+                type_changes(a, x, b, y, path, out);
+                path.pop();
             }
         }
         _ => {
@@ -145,7 +150,7 @@ fn type_changes(
                 out.push(Diagnostic::hint(
                     codes::PARAMS_TYPE_CHANGED,
                     na.span,
-                    format!("'{prefix}' is {ta} here but {tb} at HEAD ({})", b.render(ib, 60)),
+                    format!("'{}' is {ta} here but {tb} at HEAD ({})", path.join("."), b.render(ib, 60)),
                 ));
             }
         }
