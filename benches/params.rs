@@ -1,6 +1,6 @@
 //! Params files of 100, 10,000 and 100,000 keys. Target: 100,000 keys (about 130,000 lines,
 //! 2.4 MB) indexed in under 100 ms, and a keystroke in it analysed in under 5 ms.
-//! `cargo bench --bench params`.
+//! `cargo bench --bench params` (needs `git` for the in-repository case).
 //!
 //! - `index`: what opening the file costs: the YAML parse, the params model (the index
 //!   that dvc.yaml checks, completion and hover read) and the diagnostics.
@@ -52,6 +52,31 @@ fn bench(c: &mut Criterion) {
                 |tree| {
                     let yaml = cml_lsp::yaml::reparse(tree, Span::new(at, at), "7");
                     let input = FileInput { path, text: &edited, kind, yaml: Some(&yaml) };
+                    black_box((analyze(&input, &ws, &settings), yaml))
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        // The same keystroke when the file is committed in a git repository: the default
+        // `typeChangedFromHead` check reads HEAD's copy and compares every value's type.
+        let repo = tempfile::tempdir().expect("a temp dir");
+        let in_repo = repo.path().join("params.yaml");
+        std::fs::write(&in_repo, &text).expect("write");
+        for args in [&["init", "-q"][..], &["add", "params.yaml"], &["commit", "-qm", "params"]] {
+            let ok = std::process::Command::new("git")
+                .args(["-c", "user.name=bench", "-c", "user.email=bench@example.com"])
+                .args(args)
+                .current_dir(repo.path())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "git {args:?}");
+        }
+        g.bench_function("keystroke in a git repository (type check against HEAD)", |b| {
+            b.iter_batched(
+                || tree.clone(),
+                |tree| {
+                    let yaml = cml_lsp::yaml::reparse(tree, Span::new(at, at), "7");
+                    let input = FileInput { path: &in_repo, text: &edited, kind, yaml: Some(&yaml) };
                     black_box((analyze(&input, &ws, &settings), yaml))
                 },
                 BatchSize::LargeInput,
