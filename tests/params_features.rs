@@ -138,3 +138,54 @@ fn outline_and_completion() {
     assert_eq!(labels, vec!["train", "train.lr", "train.epochs", "unused", "item", "key"]);
     assert_eq!(c[0].replace, Span::new(at(text, "tr}"), at(text, "tr}") + 2));
 }
+
+/// The default type check reads HEAD with git2; a new commit is seen on the next
+/// keystroke, and the editor's tree (the keystroke path) gives what the CLI path gives.
+#[test]
+fn type_check_follows_new_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("params.yaml");
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    let ws = DiskWorkspace { roots: vec![dir.path().to_path_buf()] };
+    let now = "train:\n  lr: 0.01\n  epochs: 3\n";
+    let tree = cml_lsp::yaml::parse(now);
+    let kind = FileKind::Params(ParamsFormat::Yaml);
+    let run = |yaml| {
+        let input = FileInput { path: &p, text: now, kind, yaml };
+        api::analyze(&input, &ws, &Settings::default())
+            .into_iter()
+            .map(|d| (now[d.span.start..d.span.end].to_string(), d.message))
+            .collect::<Vec<_>>()
+    };
+    git(&["init", "-q"]);
+    for (committed, want) in [
+        (
+            "train:\n  lr: 0.01\n  epochs: three\n",
+            vec![("3", "'train.epochs' is int here but string at HEAD (\"three\")")],
+        ),
+        (
+            "train:\n  lr: [1]\n  epochs: 3\n",
+            vec![("0.01", "'train.lr' is float here but list at HEAD ([1])")],
+        ),
+        (now, vec![]),
+    ] {
+        std::fs::write(&p, committed).unwrap();
+        git(&["add", "params.yaml"]);
+        git(&["commit", "-qm", "params"]);
+        let want: Vec<(String, String)> =
+            want.into_iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        assert_eq!(run(Some(&tree)), want, "committed:\n{committed}");
+        assert_eq!(run(None), want, "committed:\n{committed}");
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::dvc::{analyze_dvc, DvcAnalysis};
 use super::git::{Git2Head, HeadReader};
 use super::index::{self, ParamsDoc};
-use super::model::{NodeIdx, ProblemKind, Tree, Value, MAX_DEPTH};
+use super::model::{scalar_type_name, NodeIdx, ProblemKind, Tree, Value, MAX_DEPTH};
 use crate::analysis::FileInput;
 use crate::codes;
 use crate::config::Settings;
@@ -14,6 +14,7 @@ use crate::diag::{Diagnostic, Related, Span, TextEdit};
 use crate::ide::{Completion, CompletionKind, Hover, Location, Symbol, WorkspaceEdit};
 use crate::kind::{FileKind, ParamsFormat};
 use crate::workspace::Workspace;
+use crate::yaml::{NodeId, NodeKind, Yaml};
 
 pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -> Vec<Diagnostic> {
     analyze_with(input, ws, settings, &Git2Head)
@@ -51,7 +52,13 @@ fn params_diags(
     // What the checks after the problems need; the HEAD copy is parsed once per commit.
     let schema = params_schema(input.path, ws, settings);
     let old = if settings.diagnostics.type_changed_from_head { head_doc(input.path, head) } else { None };
-    let needs_model = schema.is_some() || old.is_some() || settings.diagnostics.unused_params;
+    // A keystroke in a plain YAML file compares its tree with HEAD's model directly.
+    let plain_tree = match (format, input.yaml, &old) {
+        (ParamsFormat::Yaml, Some(y), Some(o)) if plain_yaml(&y.source) && plain_yaml(&o.text) => Some(y),
+        _ => None,
+    };
+    let needs_model =
+        schema.is_some() || (old.is_some() && plain_tree.is_none()) || settings.diagnostics.unused_params;
     // Without those, a YAML file's problems come straight from the tree, and no model is
     // built (its alias expansion is what may add a problem, so then they come from it).
     let problems = match (format, input.yaml) {
@@ -90,9 +97,15 @@ fn params_diags(
         }
     }
     if let Some(old) = old {
-        let tree = model();
-        if let (Some(a), Some(b)) = (tree.root, old.tree.root) {
-            type_changes(tree, a, &old.tree, b, &mut Vec::new(), &mut out);
+        if let Some(y) = plain_tree {
+            if let (Some(a), Some(b)) = (y.docs.iter().find_map(|d| d.root), old.tree.root) {
+                type_changes_plain(y, a, &old, b, &mut Vec::new(), &mut out);
+            }
+        } else {
+            let tree = model();
+            if let (Some(a), Some(b)) = (tree.root, old.tree.root) {
+                type_changes(tree, a, &old.tree, b, &mut Vec::new(), &mut out);
+            }
         }
     }
     if settings.diagnostics.unused_params {
@@ -105,10 +118,113 @@ fn params_diags(
     out
 }
 
-/// The params file at HEAD, parsed (once per committed text).
+/// The params file at HEAD, parsed (once per committed version).
 fn head_doc(path: &Path, head: &dyn HeadReader) -> Option<Arc<ParamsDoc>> {
-    let text = head.head_text(path)?;
-    Some(index::load_head_text(path, Arc::from(text.as_str())))
+    index::load_head(path, head)
+}
+
+/// Whether a YAML text's params model is its YAML tree as written: no anchor (so no alias
+/// resolves and nothing is shared) and no `<<` merge key. Conservative: an `&` or `<<`
+/// anywhere, even inside a string, says no.
+fn plain_yaml(text: &str) -> bool {
+    !text.contains('&') && !text.contains("<<")
+}
+
+/// [`type_changes`] without the current file's model, for keystrokes: walks the editor's
+/// YAML tree `y` beside HEAD's model, and skips every collection whose text, at the same
+/// column, is the one HEAD has there. Only when [`plain_yaml`] holds for both texts: then
+/// each side's model is its YAML tree as written, and equal text at an equal column
+/// parses to equal values (the tests hold it to [`type_changes`] on random edits).
+fn type_changes_plain<'y>(
+    y: &'y Yaml,
+    ia: NodeId,
+    old: &ParamsDoc,
+    ib: NodeIdx,
+    path: &mut Vec<std::borrow::Cow<'y, str>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // The model turns what lies deeper than MAX_DEPTH into nulls on both sides.
+    if path.len() >= MAX_DEPTH {
+        return;
+    }
+    let b = &old.tree;
+    let (Some(na), Some(nb)) = (y.nodes.get(ia.0 as usize), b.node(ib)) else { return };
+    let same_text = || {
+        let (sa, sb) = (na.span, nb.span);
+        let (ta, tb) = (&y.source, &*old.text);
+        let column = |t: &str, at: usize| at - t[..at].rfind('\n').map_or(0, |i| i + 1);
+        ta.get(sa.start..sa.end) == tb.get(sb.start..sb.end)
+            && ta.is_char_boundary(sa.start)
+            && tb.is_char_boundary(sb.start)
+            && column(ta, sa.start) == column(tb, sb.start)
+    };
+    match (&na.kind, &nb.value) {
+        (NodeKind::Mapping(pairs), Value::Map(eb)) => {
+            if same_text() {
+                return;
+            }
+            // HEAD's entry for each key: the one at the same position (shifted by what was
+            // inserted or removed before it) unless HEAD's file has duplicate keys, where
+            // the last one wins as on lookup.
+            let dups = b.problems.iter().any(|p| p.kind == ProblemKind::DuplicateKey);
+            let mut index: Option<std::collections::HashMap<&str, NodeIdx>> = None;
+            let mut shift = 0isize;
+            let key_of = |k: NodeId| match y.nodes.get(k.0 as usize).map(|n| &n.kind) {
+                Some(NodeKind::Scalar(s)) => s.value.as_str(),
+                _ => "",
+            };
+            // Only the last of a key duplicated here is compared, as in [`type_changes`].
+            let shadowed = if y.problems.iter().any(|p| p.kind == crate::yaml::ProblemKind::DuplicateKey) {
+                shadowed(pairs.iter().map(|&(k, _)| key_of(k)))
+            } else {
+                Vec::new()
+            };
+            for (i, &(k, v)) in pairs.iter().enumerate() {
+                if shadowed.get(i) == Some(&true) {
+                    continue;
+                }
+                let key = key_of(k);
+                let near =
+                    i.checked_add_signed(shift).and_then(|j| eb.get(j)).filter(|e| !dups && e.key == key);
+                let vb = match near {
+                    Some(e) => Some(e.value),
+                    None => {
+                        let index = index.get_or_insert_with(|| {
+                            eb.iter().enumerate().map(|(j, e)| (e.key.as_str(), j)).collect()
+                        });
+                        index.get(key).map(|&j| {
+                            shift = j as isize - i as isize;
+                            eb[j].value
+                        })
+                    }
+                };
+                if let Some(vb) = vb {
+                    path.push(std::borrow::Cow::Borrowed(key));
+                    type_changes_plain(y, v, old, vb, path, out);
+                    path.pop();
+                }
+            }
+        }
+        (NodeKind::Sequence(xa), Value::List(xb)) => {
+            if same_text() {
+                return;
+            }
+            for (i, (&x, &v)) in xa.iter().zip(xb.iter()).enumerate() {
+                path.push(std::borrow::Cow::Owned(i.to_string()));
+                type_changes_plain(y, x, old, v, path, out);
+                path.pop();
+            }
+        }
+        (kind, _) => {
+            let ta = match kind {
+                NodeKind::Mapping(_) => "map",
+                NodeKind::Sequence(_) => "list",
+                NodeKind::Scalar(s) => scalar_type_name(super::yaml_model::scalar_type(na.tag.as_ref(), s)),
+                NodeKind::Alias { .. } | NodeKind::Null => "null",
+            };
+            out.extend(type_hint(ta, na.span, b, ib, path));
+        }
+    }
 }
 
 fn type_changes<'t>(
@@ -125,11 +241,12 @@ fn type_changes<'t>(
     let (Some(na), Some(nb)) = (a.node(ia), b.node(ib)) else { return };
     match (&na.value, &nb.value) {
         (Value::Map(ea), Value::Map(eb)) => {
-            // The last of duplicated keys wins, as on lookup; keys are borrowed, not copied
-            // (this runs on every keystroke in a params file).
+            // The last of duplicated keys wins on both sides, as on lookup (the earlier
+            // ones are reported as duplicates, not compared); keys are borrowed.
             let bmap: std::collections::HashMap<&str, NodeIdx> =
                 eb.iter().map(|e| (e.key.as_str(), e.value)).collect();
-            for e in ea {
+            let shadowed = shadowed(ea.iter().map(|e| e.key.as_str()));
+            for (e, _) in ea.iter().zip(&shadowed).filter(|(_, &s)| !s) {
                 if let Some(&vb) = bmap.get(e.key.as_str()) {
                     path.push(std::borrow::Cow::Borrowed(&e.key));
                     type_changes(a, e.value, b, vb, path, out);
@@ -144,17 +261,36 @@ fn type_changes<'t>(
                 path.pop();
             }
         }
-        _ => {
-            let (ta, tb) = (a.type_name(ia), b.type_name(ib));
-            if ta != tb && !(matches!(ta, "int" | "float") && matches!(tb, "int" | "float")) {
-                out.push(Diagnostic::hint(
-                    codes::PARAMS_TYPE_CHANGED,
-                    na.span,
-                    format!("'{}' is {ta} here but {tb} at HEAD ({})", path.join("."), b.render(ib, 60)),
-                ));
-            }
-        }
+        _ => out.extend(type_hint(a.type_name(ia), na.span, b, ib, path)),
     }
+}
+
+/// For each key of a map in order: whether a later entry has the same key (and wins).
+fn shadowed<'k>(keys: impl DoubleEndedIterator<Item = &'k str> + ExactSizeIterator) -> Vec<bool> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<bool> = keys.rev().map(|k| !seen.insert(k)).collect();
+    out.reverse();
+    out
+}
+
+/// The hint for a value of type `ta` at `span` (key path `path`) that is `b`'s `ib` at HEAD,
+/// when the type changed (int and float are both numbers).
+fn type_hint(
+    ta: &str,
+    span: Span,
+    b: &Tree,
+    ib: NodeIdx,
+    path: &[std::borrow::Cow<'_, str>],
+) -> Option<Diagnostic> {
+    let tb = b.type_name(ib);
+    if ta == tb || (matches!(ta, "int" | "float") && matches!(tb, "int" | "float")) {
+        return None;
+    }
+    Some(Diagnostic::hint(
+        codes::PARAMS_TYPE_CHANGED,
+        span,
+        format!("'{}' is {ta} here but {tb} at HEAD ({})", path.join("."), b.render(ib, 60)),
+    ))
 }
 
 /// The schema for a params file: `params.schemas` globs first, then `params.schema.json` beside it.
@@ -644,3 +780,7 @@ fn params_completion(
     }
     out
 }
+
+#[cfg(test)]
+#[path = "head_tests.rs"]
+mod head_tests;

@@ -1,11 +1,13 @@
-//! Loading params files and dvc.yaml files through the [`Workspace`], with a small cache
-//! keyed by (path, hash of the text): a keystroke in one file re-parses only that file.
+//! Loading params files and dvc.yaml files through the [`Workspace`], with small caches
+//! keyed by path and the text's hash (HEAD's copy: its blob id): a keystroke in one file
+//! re-parses only that file.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::git::HeadReader;
 use super::model::Tree;
 use super::yaml_model::{self, YamlTree};
 use crate::kind::ParamsFormat;
@@ -59,8 +61,7 @@ fn text_hash(text: &str) -> u64 {
     h.finish()
 }
 
-/// Keyed by path and whether the text is the committed one (HEAD) or the current one.
-type Cache = Mutex<HashMap<(PathBuf, bool), (u64, Arc<ParamsDoc>)>>;
+type Cache = Mutex<HashMap<PathBuf, (u64, Arc<ParamsDoc>)>>;
 
 fn cache() -> &'static Cache {
     static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -72,20 +73,9 @@ const CACHE_MAX: usize = 256;
 /// Parses `text` as the params file (or dvc.yaml) at `path`, reusing the cached parse when
 /// the text is unchanged.
 pub fn load_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
-    cached(path, false, text)
-}
-
-/// [`load_text`] for the file's committed text at HEAD, cached apart from the current text
-/// (which changes with every keystroke while HEAD does not).
-pub fn load_head_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
-    cached(path, true, text)
-}
-
-fn cached(path: &Path, head: bool, text: Arc<str>) -> Arc<ParamsDoc> {
-    let key = (path.to_path_buf(), head);
     let h = text_hash(&text);
     if let Ok(c) = cache().lock() {
-        if let Some((hh, doc)) = c.get(&key) {
+        if let Some((hh, doc)) = c.get(path) {
             if *hh == h && *doc.text == *text {
                 return doc.clone();
             }
@@ -96,9 +86,34 @@ fn cached(path: &Path, head: bool, text: Arc<str>) -> Arc<ParamsDoc> {
         if c.len() >= CACHE_MAX {
             c.clear();
         }
-        c.insert(key, (h, doc.clone()));
+        c.insert(path.to_path_buf(), (h, doc.clone()));
     }
     doc
+}
+
+/// The file's copy at HEAD, parsed once per committed version: the cache is keyed by the
+/// reader's id of that version (git: the blob id), so a keystroke neither reads nor hashes
+/// the committed text again. `None` when the file is not at HEAD or not UTF-8 there.
+pub fn load_head(path: &Path, head: &dyn HeadReader) -> Option<Arc<ParamsDoc>> {
+    type HeadCache = Mutex<HashMap<PathBuf, (String, Arc<ParamsDoc>)>>;
+    static HEAD: OnceLock<HeadCache> = OnceLock::new();
+    let cache = HEAD.get_or_init(|| Mutex::new(HashMap::new()));
+    let id = head.head_id(path)?;
+    if let Ok(c) = cache.lock() {
+        if let Some((cached_id, doc)) = c.get(path) {
+            if *cached_id == id {
+                return Some(doc.clone());
+            }
+        }
+    }
+    let doc = Arc::new(ParamsDoc::parse(path, Arc::from(head.head_text(path)?)));
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(path.to_path_buf(), (id, doc.clone()));
+    }
+    Some(doc)
 }
 
 /// Reads and parses a file of the workspace; `None` when it does not exist.

@@ -8,7 +8,7 @@ use super::model::{
     yaml_plain_type, Entry, NodeIdx, Problem, ProblemKind, ScalarType, Tree, Value, MAX_DEPTH,
 };
 use crate::diag::Span;
-use crate::yaml::{NodeId, NodeKind, ScalarStyle, Yaml};
+use crate::yaml::{NodeId, NodeKind, Scalar, ScalarStyle, Yaml};
 
 /// A tree built from YAML, with the YAML node each tree node came from.
 #[derive(Clone, Debug, Default)]
@@ -76,6 +76,16 @@ pub fn problems(y: &Yaml) -> Vec<Problem> {
     out
 }
 
+/// The type DVC's loader gives a scalar: `!!str` or quoted is a string, a plain scalar is
+/// typed by YAML 1.2's core schema.
+pub fn scalar_type(tag: Option<&(String, Span)>, s: &Scalar) -> ScalarType {
+    match (tag.map(|(t, _)| t.as_str()), s.style) {
+        (Some("!!str" | "tag:yaml.org,2002:str"), _) => ScalarType::Str,
+        (_, ScalarStyle::Plain) => yaml_plain_type(&s.value),
+        _ => ScalarType::Str,
+    }
+}
+
 struct Builder<'a> {
     y: &'a Yaml,
     out: YamlTree,
@@ -137,15 +147,10 @@ impl Builder<'_> {
         if depth >= MAX_DEPTH {
             return self.null(n.span, Some(id));
         }
-        let tag = n.tag.as_ref().map(|(t, _)| t.as_str());
         let idx = match &n.kind {
             NodeKind::Null => self.null(n.span, Some(id)),
             NodeKind::Scalar(s) => {
-                let ty = match (tag, s.style) {
-                    (Some("!!str" | "tag:yaml.org,2002:str"), _) => ScalarType::Str,
-                    (_, ScalarStyle::Plain) => yaml_plain_type(&s.value),
-                    _ => ScalarType::Str,
-                };
+                let ty = scalar_type(n.tag.as_ref(), s);
                 let text = match ty {
                     ScalarType::Null => "null".to_string(),
                     ScalarType::Bool => s.value.to_ascii_lowercase(),

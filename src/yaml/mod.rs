@@ -29,7 +29,7 @@ mod query;
 mod scalar;
 mod sourcemap;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use incremental::{reparse, try_reparse};
 pub use parser::{parse, Parsed, YamlParser};
