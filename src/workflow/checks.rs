@@ -18,7 +18,7 @@ pub(super) struct Use {
     pub site: usize,
     pub inv: Invocation,
     /// `export NAME=value` / `NAME=value` commands of the same script: name, span.
-    pub exports: Vec<(String, Span)>,
+    pub exports: std::rc::Rc<[(String, Span)]>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -169,18 +169,8 @@ pub(super) fn installed(
                         evidence |= installs_cml(slice(yaml.node(yaml.resolve(r)).span));
                     }
                 }
-                let fix = if container.is_none() {
-                    site.step
-                        .and_then(|st| yamledit::insert_item_before(yaml, st, "uses: iterative/setup-cml@v2"))
-                        .map(|e| Fix {
-                            title: "Add an `iterative/setup-cml@v2` step before this one".into(),
-                            edits: vec![e],
-                            preferred: true,
-                        })
-                } else {
-                    None
-                };
-                (env, evidence, fix)
+                // The step a setup-cml step goes before (the fix is built only if reported).
+                (env, evidence, if container.is_none() { site.step } else { None })
             }
             FileKind::GitlabCi => {
                 if site.job_name.starts_with('.')
@@ -258,7 +248,15 @@ pub(super) fn installed(
             u.inv.command_span,
             format!("CML is not installed in {who} `{}` when this runs: {how}", site.job_name),
         );
-        d.fixes.extend(fix);
+        d.fixes.extend(
+            fix.and_then(|st| yamledit::insert_item_before(yaml, st, "uses: iterative/setup-cml@v2")).map(
+                |e| Fix {
+                    title: "Add an `iterative/setup-cml@v2` step before this one".into(),
+                    edits: vec![e],
+                    preferred: true,
+                },
+            ),
+        );
         diags.push(d);
     }
 }
@@ -558,7 +556,7 @@ pub(super) fn env_vars(
             let verbatim = s.is_some_and(|s| s.style == crate::yaml::ScalarStyle::Plain);
             found.push((yaml.node(k).span, name, verbatim));
         }
-        for (name, span) in &u.exports {
+        for (name, span) in u.exports.iter() {
             if span.start < u.inv.span.start {
                 found.push((
                     Span::new(span.start, span.start + name.len().min(span.len())),

@@ -155,6 +155,22 @@ pub fn analyze_shell_full(text: &str, map: &SourceMap, ctx: &ShellContext) -> Sh
     out
 }
 
+/// Whether a script may run `cml` (or `cml-…`, `@dvcorg/cml`): the letters `c`, `m`, `l`
+/// in a row, with only what the shell removes between them (quotes, `\`, a `\` line
+/// continuation, `$'…'`). When not, [`analyze_shell_full`] finds no invocation, so
+/// callers that only want invocations skip tokenizing.
+pub fn may_name_cml(text: &str) -> bool {
+    let b = text.as_bytes();
+    let removed = |c: u8| matches!(c, b'\\' | b'"' | b'\'' | b'$' | b'\n' | b'\r');
+    let next = |mut i: usize, want: u8| {
+        while i < b.len() && removed(b[i]) {
+            i += 1;
+        }
+        (i < b.len() && b[i] == want).then_some(i + 1)
+    };
+    b.iter().enumerate().any(|(i, &c)| c == b'c' && next(i + 1, b'm').and_then(|j| next(j, b'l')).is_some())
+}
+
 fn collect_exports(cmd: &SimpleCommand, map: &SourceMap, out: &mut Vec<(String, Option<String>, Span)>) {
     let assign = |w: &Word| {
         shell::assignment_name(&w.text).map(|n| {

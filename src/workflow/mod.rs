@@ -88,8 +88,8 @@ pub struct EnvVar {
 pub struct ShellContext {
     pub forge: Forge,
     pub quoting: Quoting,
-    /// Variables set in the step/job/workflow environment.
-    pub env: Vec<EnvVar>,
+    /// Variables set in the step/job/workflow environment (shared by the steps of a job).
+    pub env: std::sync::Arc<Vec<EnvVar>>,
 }
 
 impl ShellContext {

@@ -239,7 +239,7 @@ fn cloud_options_need_cloud() {
     );
     // Cloud from the environment counts.
     let mut c = ctx();
-    c.env.push(EnvVar { name: "CML_RUNNER_CLOUD".into(), value: None });
+    std::sync::Arc::make_mut(&mut c.env).push(EnvVar { name: "CML_RUNNER_CLOUD".into(), value: None });
     assert_eq!(run_ctx(t, &c), vec![]);
 }
 
@@ -489,7 +489,8 @@ fn extracts_invocations_labels_and_exports() {
     let inv = &r.invocations[1];
     assert_eq!(inv.labels(&ctx()), Some(vec![("cml".to_string(), None)]));
     let mut c = ctx();
-    c.env.push(EnvVar { name: "RUNNER_LABELS".into(), value: Some("x,y".into()) });
+    std::sync::Arc::make_mut(&mut c.env)
+        .push(EnvVar { name: "RUNNER_LABELS".into(), value: Some("x,y".into()) });
     assert_eq!(inv.labels(&c), Some(vec![("x".to_string(), None), ("y".to_string(), None)]));
     let t = "CML_RUNNER_LABELS=$L cml runner launch --single";
     let r = analyze_shell_full(t, &SourceMap::identity(0, t.len()), &ctx());
@@ -669,11 +670,78 @@ fn an_invalid_or_dynamic_cloud_skips_vendor_checks() {
     assert_eq!(codes_of(&run(t)), [codes::CML_INVALID_CHOICE]);
     // The same through the environment.
     let mut c = ctx();
-    c.env.push(EnvVar { name: "CML_RUNNER_CLOUD".into(), value: Some("gce".into()) });
+    std::sync::Arc::make_mut(&mut c.env)
+        .push(EnvVar { name: "CML_RUNNER_CLOUD".into(), value: Some("gce".into()) });
     assert_eq!(run_ctx("cml runner launch --cloud-type=l+t4 --cloud-region=us-west1", &c), vec![]);
     // Completion does not narrow by an invalid vendor either.
     let t = "cml runner launch --cloud=aws2 --cloud-type=";
     let c = complete(t);
     assert!(labels(&c).contains(&"m+t4"), "{:?}", labels(&c));
     assert!(!labels(&c).contains(&"m5.2xlarge"), "{:?}", labels(&c));
+}
+
+#[test]
+fn scripts_that_cannot_name_cml_are_known_without_tokenizing() {
+    for t in [
+        "cml",
+        "npx @dvcorg/cml pr",
+        "c\\\nml runner",
+        "'c'm\"l\" pr create",
+        "c$'m'l pr",
+        "cml-send-comment r",
+    ] {
+        assert!(cml::may_name_cml(t), "{t:?}");
+        let r = analyze_shell_full(t, &SourceMap::identity(0, t.len()), &ctx());
+        assert_eq!(r.invocations.len(), 1, "{t:?}");
+    }
+    for t in ["echo hi", "dvc repro", "c m l", "c#\nml", "pip install -r requirements.txt", ""] {
+        assert!(!cml::may_name_cml(t), "{t:?}");
+    }
+    // Whatever the shell makes of a script the filter rejects, it runs no `cml`.
+    const BITS: &[&str] = &[
+        "cml ",
+        "cml ",
+        "c",
+        "m",
+        "l",
+        "ml",
+        "cm",
+        "\\\n",
+        "\\",
+        "'",
+        "\"",
+        "$",
+        " ",
+        "\n",
+        "sudo ",
+        "env A=1 ",
+        "x",
+        "runner launch",
+        " --cloud=aws",
+        ";",
+        "&&",
+        "|",
+        "#",
+        "(",
+        ")",
+        "`",
+        "{",
+        "}",
+        "<<EOF\n",
+        "EOF\n",
+        "=",
+    ];
+    let mut rng = crate::yaml::tests::Rng(0x0c31_0c31_0c31_0c31);
+    let (mut rejected, mut found) = (0, 0);
+    for _ in 0..20_000 {
+        let t: String = (0..1 + rng.below(12)).map(|_| BITS[rng.below(BITS.len())]).collect();
+        let r = analyze_shell_full(&t, &SourceMap::identity(0, t.len()), &ctx());
+        if !cml::may_name_cml(&t) {
+            rejected += 1;
+            assert!(r.invocations.is_empty(), "{t:?} runs cml");
+        } else {
+            found += usize::from(!r.invocations.is_empty());
+        }
+    }
+    assert!(rejected > 5_000 && found > 1_000, "{rejected} rejected, {found} with invocations");
 }

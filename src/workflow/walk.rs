@@ -15,6 +15,7 @@ use super::checks;
 use super::cml::{analyze_shell_full, Invocation};
 use super::facts::{facts, CmdId};
 use super::{complete_shell, hover_shell, yamledit, EnvVar, Forge, Quoting, ShellContext};
+use std::sync::Arc;
 
 /// One shell scalar with where it runs.
 #[derive(Clone, Debug)]
@@ -127,16 +128,17 @@ fn sites_where(yaml: &Yaml, kind: FileKind, keep: &dyn Fn(Span) -> bool) -> Vec<
     let Some(root) = root(yaml, kind) else { return out };
     let forge = forge_of(kind);
     let mut seen = HashSet::new();
-    let mut push = |out: &mut Vec<ShellSite>, node: NodeId, job, job_name: &str, step, env: Vec<EnvVar>| {
-        let node = yaml.resolve(node);
-        if yaml.node(node).tag.is_some() || !seen.insert(node) {
-            return;
-        }
-        if let Some(s) = yaml.scalar(node) {
-            let ctx = ShellContext { forge, quoting: quoting(s), env };
-            out.push(ShellSite { node, job, job_name: job_name.to_string(), step, ctx });
-        }
-    };
+    let mut push =
+        |out: &mut Vec<ShellSite>, node: NodeId, job, job_name: &str, step, env: Arc<Vec<EnvVar>>| {
+            let node = yaml.resolve(node);
+            if yaml.node(node).tag.is_some() || !seen.insert(node) {
+                return;
+            }
+            if let Some(s) = yaml.scalar(node) {
+                let ctx = ShellContext { forge, quoting: quoting(s), env };
+                out.push(ShellSite { node, job, job_name: job_name.to_string(), step, ctx });
+            }
+        };
     match kind {
         FileKind::GithubWorkflow | FileKind::GithubAction => {
             let wf_env = env_of(yaml, yaml.get(root, "env"));
@@ -163,12 +165,20 @@ fn sites_where(yaml: &Yaml, kind: FileKind, keep: &dyn Fn(Span) -> bool) -> Vec<
                     .unwrap_or_default()
             };
             for (name, steps, job) in jobs {
-                let job_env = env_of(yaml, job.and_then(|j| yaml.get(j, "env")));
+                // Steps without an `env:` of their own share their job's.
+                let mut job_env = wf_env.clone();
+                job_env.extend(env_of(yaml, job.and_then(|j| yaml.get(j, "env"))));
+                let job_env = Arc::new(job_env);
                 for &step in yaml.items(steps) {
                     let Some(run) = yaml.get(step, "run") else { continue };
-                    let mut env = wf_env.clone();
-                    env.extend(job_env.iter().cloned());
-                    env.extend(env_of(yaml, yaml.get(step, "env")));
+                    let env = match yaml.get(step, "env") {
+                        Some(e) => {
+                            let mut env = Vec::clone(&job_env);
+                            env.extend(env_of(yaml, Some(e)));
+                            Arc::new(env)
+                        }
+                        None => job_env.clone(),
+                    };
                     push(&mut out, run, job, &name, Some(step), env);
                 }
             }
@@ -190,14 +200,16 @@ fn sites_where(yaml: &Yaml, kind: FileKind, keep: &dyn Fn(Span) -> bool) -> Vec<
                 jobs.push((name.to_string(), v));
             }
             jobs.retain(|&(_, j)| keep(yaml.node(yaml.resolve(j)).span));
+            let shared = Arc::new(global_env.clone());
             for key in ["before_script", "after_script"] {
                 if let Some(v) = yaml.get(root, key).filter(|&v| keep(yaml.node(yaml.resolve(v)).span)) {
-                    gitlab_script(yaml, v, &mut |n| push(&mut out, n, None, key, None, global_env.clone()));
+                    gitlab_script(yaml, v, &mut |n| push(&mut out, n, None, key, None, shared.clone()));
                 }
             }
             for (name, job) in jobs {
                 let mut env = global_env.clone();
                 env.extend(env_of(yaml, yaml.get(job, "variables")));
+                let env = Arc::new(env);
                 for key in ["before_script", "script", "after_script"] {
                     if let Some(v) = yaml.get(job, key) {
                         gitlab_script(yaml, v, &mut |n| {
@@ -217,7 +229,7 @@ fn sites_where(yaml: &Yaml, kind: FileKind, keep: &dyn Fn(Span) -> bool) -> Vec<
                 for key in ["script", "after-script"] {
                     if let Some(s) = yaml.get(step, key) {
                         for &item in yaml.items(s) {
-                            push(&mut out, item, Some(step), &name, None, Vec::new());
+                            push(&mut out, item, Some(step), &name, None, Arc::default());
                         }
                     }
                 }
@@ -291,15 +303,21 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
     let sites = shell_sites(yaml, kind);
     for (si, site) in sites.iter().enumerate() {
         let Some(s) = yaml.scalar(site.node) else { continue };
+        // Most scripts never name `cml`: nothing to tokenize for.
+        if !super::cml::may_name_cml(&s.value) {
+            continue;
+        }
         let r = analyze_shell_full(&s.value, &s.map, &site.ctx);
         diags.extend(r.diagnostics);
-        let exported: Vec<String> = r.exports.iter().map(|(n, _, _)| n.clone()).collect();
-        let export_spans: Vec<(String, Span)> = r.exports.iter().map(|(n, _, sp)| (n.clone(), *sp)).collect();
+        if r.invocations.is_empty() {
+            continue;
+        }
+        let export_spans: std::rc::Rc<[(String, Span)]> =
+            r.exports.iter().map(|(n, _, sp)| (n.clone(), *sp)).collect();
         for inv in r.invocations {
-            uses.push(checks::Use { site: si, inv: inv.clone(), exports: export_spans.clone() });
             if inv.command == Some(CmdId::RunnerLaunch) {
                 let mut ctx = site.ctx.clone();
-                ctx.env
+                std::sync::Arc::make_mut(&mut ctx.env)
                     .extend(r.exports.iter().map(|(n, v, _)| EnvVar { name: n.clone(), value: v.clone() }));
                 let labels = inv.labels(&ctx);
                 launches.push(Launch {
@@ -307,11 +325,12 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
                     job_name: site.job_name.clone(),
                     step: site.step,
                     labels,
-                    script_env: exported.clone(),
+                    script_env: r.exports.iter().map(|(n, _, _)| n.clone()).collect(),
                     ctx,
-                    inv,
+                    inv: inv.clone(),
                 });
             }
+            uses.push(checks::Use { site: si, inv, exports: export_spans.clone() });
         }
     }
     diags.extend(extra_documents(yaml, kind));
