@@ -189,3 +189,39 @@ fn type_check_follows_new_commits() {
         assert_eq!(run(None), want, "committed:\n{committed}");
     }
 }
+
+/// HEAD's copy is read once per id, and not parsed for a file opened unmodified.
+#[test]
+fn head_copy_is_read_once_per_commit_and_skipped_when_unmodified() {
+    use cml_lsp::params::index;
+    use std::cell::Cell;
+    struct Counting {
+        text: &'static str,
+        id: &'static str,
+        reads: Cell<usize>,
+    }
+    impl HeadReader for Counting {
+        fn head_text(&self, _: &Path) -> Option<String> {
+            self.reads.set(self.reads.get() + 1);
+            Some(self.text.to_string())
+        }
+        fn head_id(&self, _: &Path) -> Option<String> {
+            Some(self.id.to_string())
+        }
+    }
+    let path = Path::new("/nonexistent/head-cache/params.yaml");
+    let head = Counting { text: "lr: 1\n", id: "blob:1", reads: Cell::new(0) };
+    // Unmodified: compared by text, not parsed, nothing cached.
+    assert!(index::load_head_unless_same(path, &head, "lr: 1\n").is_none());
+    assert_eq!(head.reads.get(), 1);
+    // Edited: parsed once, then served from the cache while the id stays.
+    for _ in 0..3 {
+        let doc = index::load_head_unless_same(path, &head, "lr: 2\n").expect("HEAD's copy");
+        assert_eq!(&*doc.text, "lr: 1\n");
+    }
+    assert_eq!(head.reads.get(), 2);
+    // A new commit: a new id, read again.
+    let head = Counting { text: "lr: x\n", id: "blob:2", reads: Cell::new(0) };
+    let doc = index::load_head(path, &head).expect("HEAD's copy");
+    assert_eq!((&*doc.text, head.reads.get()), ("lr: x\n", 1));
+}

@@ -177,6 +177,16 @@ impl Background {
         result.await.map_err(|_| "the diagnostics thread is gone".to_string())?
     }
 
+    /// Runs `f` on the thread after what is queued, without waiting for it.
+    fn spawn(&self, f: impl FnOnce() + Send + 'static) {
+        let job: Job = Box::new(move || {
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
+                tracing::error!("a background job panicked");
+            }
+        });
+        let _ = self.tx.send(Work::Job(job));
+    }
+
     /// Drops `value` on the thread when it is idle (freeing a large tree takes milliseconds).
     fn free(&self, value: impl Send + 'static) {
         // If the thread is gone the value comes back and is dropped here.
@@ -373,6 +383,17 @@ impl Inner {
         }
         let version = self.session().caps.diagnostic_version.then_some(doc.version);
         self.client.publish_diagnostics(lsp_uri, diags, version).await;
+        self.warm_head(&doc);
+    }
+
+    /// A params file just opened unmodified was not compared with HEAD (nothing differs);
+    /// HEAD's copy is parsed now, after its diagnostics are out, not on the first keystroke.
+    fn warm_head(&self, doc: &crate::store::Document) {
+        if let (Some(FileKind::Params(_)), Some(path)) = (doc.kind, doc.path.clone()) {
+            if self.store.settings().diagnostics.type_changed_from_head {
+                self.background.spawn(move || crate::params::api::warm_head(&path));
+            }
+        }
     }
 
     /// Fetches `workspace/configuration` (section `cml-lsp`); keeps the settings on failure.

@@ -51,7 +51,10 @@ fn params_diags(
     };
     // What the checks after the problems need; the HEAD copy is parsed once per commit.
     let schema = params_schema(input.path, ws, settings);
-    let old = if settings.diagnostics.type_changed_from_head { head_doc(input.path, head) } else { None };
+    let old = match settings.diagnostics.type_changed_from_head {
+        true => index::load_head_unless_same(input.path, head, input.text),
+        false => None,
+    };
     // A keystroke in a plain YAML file compares its tree with HEAD's model directly.
     let plain_tree = match (format, input.yaml, &old) {
         (ParamsFormat::Yaml, Some(y), Some(o)) if plain_yaml(&y.source) && plain_yaml(&o.text) => Some(y),
@@ -121,6 +124,12 @@ fn params_diags(
 /// The params file at HEAD, parsed (once per committed version).
 fn head_doc(path: &Path, head: &dyn HeadReader) -> Option<Arc<ParamsDoc>> {
     index::load_head(path, head)
+}
+
+/// Parses the committed copy of the params file at `path` ahead of the first edit (see
+/// [`index::load_head_unless_same`]); for an editor's idle time after opening the file.
+pub fn warm_head(path: &Path) {
+    let _ = index::load_head(path, &Git2Head);
 }
 
 /// Whether a YAML text's params model is its YAML tree as written: no anchor (so no alias

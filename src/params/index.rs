@@ -95,6 +95,17 @@ pub fn load_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
 /// reader's id of that version (git: the blob id), so a keystroke neither reads nor hashes
 /// the committed text again. `None` when the file is not at HEAD or not UTF-8 there.
 pub fn load_head(path: &Path, head: &dyn HeadReader) -> Option<Arc<ParamsDoc>> {
+    head_doc(path, head, None)
+}
+
+/// [`load_head`] for a comparison with `current`: when HEAD's copy is not parsed yet and
+/// is `current` itself (a file just opened, unmodified), nothing can differ from HEAD, so
+/// it is not parsed now (`None`); [`load_head`] parses it ahead of the first edit.
+pub fn load_head_unless_same(path: &Path, head: &dyn HeadReader, current: &str) -> Option<Arc<ParamsDoc>> {
+    head_doc(path, head, Some(current))
+}
+
+fn head_doc(path: &Path, head: &dyn HeadReader, unless: Option<&str>) -> Option<Arc<ParamsDoc>> {
     type HeadCache = Mutex<HashMap<PathBuf, (String, Arc<ParamsDoc>)>>;
     static HEAD: OnceLock<HeadCache> = OnceLock::new();
     let cache = HEAD.get_or_init(|| Mutex::new(HashMap::new()));
@@ -106,7 +117,11 @@ pub fn load_head(path: &Path, head: &dyn HeadReader) -> Option<Arc<ParamsDoc>> {
             }
         }
     }
-    let doc = Arc::new(ParamsDoc::parse(path, Arc::from(head.head_text(path)?)));
+    let text = head.head_text(path)?;
+    if unless == Some(text.as_str()) {
+        return None;
+    }
+    let doc = Arc::new(ParamsDoc::parse(path, Arc::from(text)));
     if let Ok(mut c) = cache.lock() {
         if c.len() >= CACHE_MAX {
             c.clear();
