@@ -15,7 +15,7 @@
 //! completion sent right after a keystroke does not share the CPU with that keystroke's
 //! whole-file analysis.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -60,6 +60,12 @@ const FREE_WHEN_IDLE: Duration = Duration::from_millis(100);
 
 /// How long background diagnostics wait for running requests before starting anyway.
 const REQUEST_PRIORITY: Duration = Duration::from_millis(50);
+
+/// A document whose last analysis took at least this long is analysed [`REQUEST_GRACE`]
+/// after a change, so that the request an editor sends with the keystroke (completion,
+/// signature help) is read and answered first instead of sharing the CPU with the analysis.
+const SLOW_ANALYSIS: Duration = Duration::from_millis(4);
+const REQUEST_GRACE: Duration = Duration::from_millis(2);
 
 /// Runs the server over stdio until the client exits or closes stdin.
 /// Exit code 0 after `shutdown` then `exit`, 1 otherwise (as the LSP specification asks).
@@ -113,6 +119,8 @@ struct Inner {
     inflight: AtomicUsize,
     idle: tokio::sync::Notify,
     background: Background,
+    /// How long each open document's last analysis took.
+    analysis_cost: Mutex<HashMap<String, Duration>>,
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -250,6 +258,7 @@ impl Backend {
                 inflight: AtomicUsize::new(0),
                 idle: tokio::sync::Notify::new(),
                 background: Background::start(),
+                analysis_cost: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -349,6 +358,10 @@ impl Inner {
 
     /// Analyses the current version of `uri` and publishes, unless a newer version arrived.
     async fn publish(self: &Arc<Self>, uri: String) {
+        let slow = self.analysis_cost.lock().ok().and_then(|c| c.get(&uri).copied()) >= Some(SLOW_ANALYSIS);
+        if slow {
+            tokio::time::sleep(REQUEST_GRACE).await;
+        }
         self.requests_done().await;
         let ctx = self.ctx();
         let Some(doc) = ctx.snap.get(&uri).cloned() else { return };
@@ -359,11 +372,17 @@ impl Inner {
             .background
             .run(move || {
                 let _span = info_span!("diagnostics", uri = %doc2.uri, version = doc2.version).entered();
-                handlers::diagnostics(&ctx, &doc2, &analyze)
+                let started = std::time::Instant::now();
+                (handlers::diagnostics(&ctx, &doc2, &analyze), started.elapsed())
             })
             .await;
         let diags = match res {
-            Ok(d) => d,
+            Ok((d, cost)) => {
+                if let Ok(mut c) = self.analysis_cost.lock() {
+                    c.insert(uri.clone(), cost);
+                }
+                d
+            }
             Err(e) => {
                 tracing::error!("analysis of {uri} failed: {e}");
                 return;
@@ -565,6 +584,9 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         let Some(doc) = self.inner.store.close(uri.as_str()) else { return };
         let kind = doc.kind;
+        if let Ok(mut c) = self.inner.analysis_cost.lock() {
+            c.remove(uri.as_str());
+        }
         // Freeing a large parsed tree takes milliseconds: not on the message loop.
         self.inner.background.free(doc);
         let had = self.inner.published.lock().is_ok_and(|mut p| p.remove(uri.as_str()));
