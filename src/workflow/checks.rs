@@ -1,7 +1,7 @@
 //! Whole-workflow rules beyond labels and credentials: CML installed before use, unknown
 //! `CML_<PREFIX>_*` variables, empty credential variables, and GitLab stage order.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::codes;
 use crate::diag::{Diagnostic, Fix, Span, TextEdit};

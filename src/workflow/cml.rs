@@ -1,7 +1,7 @@
 //! The `cml` command model: finds every invocation in a shell text, parses its arguments
 //! the way yargs (strict mode) does, and reports what CML 0.20.6 would reject or ignore.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::codes;
 use crate::diag::{Diagnostic, Fix, Severity, Span, TextEdit};

@@ -5,6 +5,8 @@
 //! common native regions and machine types are written in Rust.
 
 use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -499,6 +501,26 @@ pub struct Facts {
     pub setup_cml_inputs: BTreeMap<String, Vec<SetupCmlInput>>,
     pub docker_registries: Vec<String>,
     pub legacy_images: Vec<String>,
+    /// Every spelling of every option (name, alias or their camelCase) -> its index in the
+    /// option list, one map per command in `CmdId::ALL` order, then one for the globals.
+    /// The first option listed keeps a spelling, as a search in order would find it.
+    spellings: Vec<HashMap<String, usize>>,
+}
+
+fn spellings(commands: &[CommandSpec], globals: &[OptSpec]) -> Vec<HashMap<String, usize>> {
+    let lists = commands.iter().map(|c| &c.options[..]).chain([globals]);
+    lists
+        .map(|options| {
+            let mut out = HashMap::new();
+            for (i, o) in options.iter().enumerate() {
+                for name in std::iter::once(&o.name).chain(&o.aliases) {
+                    out.entry(name.clone()).or_insert(i);
+                    out.entry(camel(name)).or_insert(i);
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 static FACTS: OnceLock<Facts> = OnceLock::new();
@@ -685,7 +707,7 @@ fn command_spec(root: &Value, id: CmdId) -> CommandSpec {
 
 fn load(json: &str) -> Facts {
     let root: Value = serde_json::from_str(json).unwrap_or(Value::Null);
-    let commands = CmdId::ALL.iter().map(|&id| command_spec(&root, id)).collect();
+    let commands: Vec<CommandSpec> = CmdId::ALL.iter().map(|&id| command_spec(&root, id)).collect();
     let globals = parse_options(root.get("global_options"), "");
     let synth = root.get("synthetic").cloned().unwrap_or(Value::Null);
     let regions = synth.get("regions").cloned().unwrap_or(Value::Null);
@@ -740,6 +762,7 @@ fn load(json: &str) -> Facts {
         }
     }
     let images = root.get("docker_images");
+    let spellings = spellings(&commands, &globals);
     Facts {
         cml_version: root
             .get("cml_version_seen")
@@ -765,6 +788,7 @@ fn load(json: &str) -> Facts {
         setup_cml_inputs,
         docker_registries: strings(images.and_then(|i| i.get("registries"))),
         legacy_images: strings(images.and_then(|i| i.get("legacy_names_seen_in_old_workflows"))),
+        spellings,
     }
 }
 
@@ -776,11 +800,15 @@ impl Facts {
 
     /// An option of `id` or a global option, by any of its spellings.
     pub fn option(&self, id: CmdId, name: &str) -> Option<&OptSpec> {
-        self.command(id).options.iter().find(|o| o.matches(name)).or_else(|| self.global(name))
+        let at = CmdId::ALL.iter().position(|&c| c == id).unwrap_or(0);
+        match self.spellings.get(at).and_then(|m| m.get(name)) {
+            Some(&i) => self.commands.get(at).and_then(|c| c.options.get(i)),
+            None => self.global(name),
+        }
     }
 
     pub fn global(&self, name: &str) -> Option<&OptSpec> {
-        self.globals.iter().find(|o| o.matches(name))
+        self.spellings.get(self.commands.len()).and_then(|m| m.get(name)).and_then(|&i| self.globals.get(i))
     }
 
     /// The native value of a synthetic region on `vendor`.

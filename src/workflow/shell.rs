@@ -16,7 +16,7 @@ pub struct Word {
     pub start: usize,
     pub end: usize,
     /// For each byte of `text`, the input offset of the byte that produced it.
-    offs: Vec<usize>,
+    offs: Offsets,
     /// Contains `$NAME`, `${..}`, `$(..)`, backticks or `${{ .. }}`.
     pub expansion: bool,
     /// Contains a GitHub/Bitbucket-style `${{ .. }}` expression.
@@ -27,16 +27,32 @@ pub struct Word {
     pub malformed: Vec<(usize, usize)>,
 }
 
+/// Where each byte of a word's text comes from in the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Offsets {
+    /// Byte `i` comes from `base + i` (a run copied verbatim: most words, no table).
+    Run(usize),
+    /// Byte `i` comes from `table[i]`.
+    Table(Vec<usize>),
+}
+
 impl Word {
+    fn off(&self, i: usize) -> usize {
+        match &self.offs {
+            Offsets::Run(base) => base + i,
+            Offsets::Table(t) => t[i],
+        }
+    }
+
     /// The input range of `text[a..b]`.
     pub fn sub_range(&self, a: usize, b: usize) -> (usize, usize) {
         let a = a.min(self.text.len());
         let b = b.clamp(a, self.text.len());
-        if self.offs.is_empty() {
+        if self.text.is_empty() {
             return (self.start, self.end);
         }
-        let s = if a < self.offs.len() { self.offs[a] } else { self.end };
-        let e = if b == a { s } else { self.offs[b - 1] + 1 };
+        let s = if a < self.text.len() { self.off(a) } else { self.end };
+        let e = if b == a { s } else { self.off(b - 1) + 1 };
         (s, e.max(s))
     }
 
@@ -46,7 +62,8 @@ impl Word {
         if a > b || b > self.text.len() {
             return false;
         }
-        (a..b).all(|i| i + 1 >= b || self.offs[i + 1] == self.offs[i] + 1)
+        matches!(self.offs, Offsets::Run(_))
+            || (a..b).all(|i| i + 1 >= b || self.off(i + 1) == self.off(i) + 1)
     }
 
     pub fn range(&self) -> (usize, usize) {
@@ -517,7 +534,6 @@ impl Lexer<'_> {
         let run =
             self.b[self.pos..self.end].iter().position(|&c| is_word_end(c)).unwrap_or(self.end - self.pos);
         w.bytes.reserve(run);
-        w.offs.reserve(run);
         while self.pos < self.end {
             let c = self.b[self.pos];
             match c {
@@ -605,8 +621,14 @@ impl Lexer<'_> {
                 b'$' => self.dollar(&mut w),
                 b'`' => self.backtick(&mut w),
                 _ => {
-                    w.push(c, self.pos);
-                    self.pos += 1;
+                    // The run of ordinary bytes from here, copied at once.
+                    let run = self.b[self.pos..self.end]
+                        .iter()
+                        .position(|&c| is_word_end(c) || matches!(c, b'\\' | b'\'' | b'"' | b'$' | b'`'))
+                        .unwrap_or(self.end - self.pos)
+                        .max(1);
+                    w.push_run(&self.b[self.pos..self.pos + run], self.pos);
+                    self.pos += run;
                 }
             }
         }
@@ -626,7 +648,11 @@ fn is_word_end(c: u8) -> bool {
 #[derive(Default)]
 struct WordBuf {
     bytes: Vec<u8>,
-    offs: Vec<usize>,
+    /// The input offset of `bytes[0]` while every byte so far came from the next input
+    /// byte (`None` before the first byte).
+    base: Option<usize>,
+    /// The offset of each byte, once they stopped being one run.
+    offs: Option<Vec<usize>>,
     expansion: bool,
     expression: bool,
     quoted: bool,
@@ -635,18 +661,40 @@ struct WordBuf {
 
 impl WordBuf {
     fn push(&mut self, b: u8, at: usize) {
-        self.bytes.push(b);
-        self.offs.push(at);
+        self.push_run(&[b], at);
+    }
+
+    /// Appends input bytes `at..at + run.len()`, copied verbatim.
+    fn push_run(&mut self, run: &[u8], at: usize) {
+        match (&mut self.offs, self.base) {
+            (Some(offs), _) => offs.extend(at..at + run.len()),
+            (None, None) => self.base = Some(at),
+            (None, Some(base)) if base + self.bytes.len() == at => {}
+            (None, Some(base)) => {
+                let mut offs: Vec<usize> = (base..base + self.bytes.len()).collect();
+                offs.extend(at..at + run.len());
+                self.offs = Some(offs);
+            }
+        }
+        self.bytes.extend_from_slice(run);
     }
 
     fn finish(self, start: usize, end: usize) -> Word {
+        let len = self.bytes.len();
         let text = match String::from_utf8(self.bytes) {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
-        let mut offs = self.offs;
-        // Lossy conversion may change lengths; keep offsets aligned with the text.
-        offs.resize(text.len(), end.saturating_sub(1).max(start));
+        let base = self.base.unwrap_or(start);
+        let offs = match self.offs {
+            None if text.len() == len => Offsets::Run(base),
+            offs => {
+                let mut offs = offs.unwrap_or_else(|| (base..base + len).collect());
+                // Lossy conversion may change lengths; keep offsets aligned with the text.
+                offs.resize(text.len(), end.saturating_sub(1).max(start));
+                Offsets::Table(offs)
+            }
+        };
         Word {
             text,
             start,

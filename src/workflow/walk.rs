@@ -3,7 +3,7 @@
 //! runner labels against `runs-on`/`tags`, cloud credentials and forge tokens,
 //! `setup-cml` inputs, GPU containers.
 
-use std::collections::HashSet;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::codes;
 use crate::diag::{Diagnostic, Fix, Span, TextEdit};
@@ -390,13 +390,13 @@ pub(super) fn implicit_label(forge: Forge, l: &str) -> bool {
 /// The launches that register each label, so label checks do not rescan every launch
 /// for every job.
 pub(super) struct LabelIndex<'a> {
-    by_label: std::collections::HashMap<&'a str, Vec<usize>>,
+    by_label: HashMap<&'a str, Vec<usize>>,
     launches: &'a [Launch],
 }
 
 impl<'a> LabelIndex<'a> {
     pub(super) fn new(launches: &'a [Launch]) -> LabelIndex<'a> {
-        let mut by_label: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_label: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, l) in launches.iter().enumerate() {
             for (s, _) in l.labels.iter().flatten() {
                 let v = by_label.entry(s.as_str()).or_default();
@@ -608,12 +608,12 @@ fn needs_fixes(yaml: &Yaml, job: NodeId, targets: &[&String], gitlab: bool) -> V
 struct JobIndex<'a> {
     yaml: &'a Yaml,
     jobs: NodeId,
-    by_name: std::collections::HashMap<&'a str, NodeId>,
+    by_name: HashMap<&'a str, NodeId>,
 }
 
 impl<'a> JobIndex<'a> {
     fn new(yaml: &'a Yaml, jobs: NodeId) -> JobIndex<'a> {
-        let mut by_name = std::collections::HashMap::new();
+        let mut by_name = HashMap::new();
         if let NodeKind::Mapping(pairs) = &yaml.node(yaml.resolve(jobs)).kind {
             for &(k, v) in pairs {
                 match yaml.key_str(k) {

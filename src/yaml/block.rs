@@ -8,7 +8,7 @@
 //! is scanned a bounded number of times (implicit keys are looked ahead at most
 //! [`MAX_KEY`] bytes), so the time is linear on any input.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::scalar::{self, ScalarProblem};
 use super::{Comment, Document, Node, NodeId, NodeKind, Problem, ProblemKind, Scalar, ScalarStyle, Yaml};

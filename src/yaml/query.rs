@@ -1,6 +1,6 @@
 //! Read access to a parsed [`Yaml`]: alias-following, merge-aware lookups and cursor context.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use super::{NodeId, NodeKind, PathSeg, PathStep, Scalar, ScalarStyle, Slot, Yaml};
 use crate::diag::Span;
