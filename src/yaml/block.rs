@@ -157,7 +157,12 @@ pub(crate) fn parse(text: &str) -> Yaml {
     let mut p = Parser {
         t: text,
         b: text.as_bytes(),
-        y: Yaml { source: text.to_string(), nodes: Vec::with_capacity(text.len() / 8), ..Yaml::default() },
+        y: Yaml {
+            source: text.to_string(),
+            nodes: Vec::with_capacity(text.len() / 8),
+            fingerprints: Vec::with_capacity(text.len() / 8),
+            ..Yaml::default()
+        },
         anchors: HashMap::new(),
         anchor_log: Vec::new(),
         sp: Vec::new(),
@@ -310,6 +315,7 @@ impl<'a> Parser<'a> {
             let old = self.anchors.insert(name.clone(), id);
             self.anchor_log.push((name.clone(), old));
         }
+        self.y.fingerprints.push(super::node_fingerprint(&kind));
         self.y.nodes.push(Node { span, kind, anchor, tag });
         id
     }
@@ -474,6 +480,7 @@ impl<'a> Parser<'a> {
             f.key = m.key;
         }
         self.y.nodes.truncate(m.nodes);
+        self.y.fingerprints.truncate(m.nodes);
         self.pending = m.pending;
         self.last_end = m.last_end;
         self.y.problems.truncate(m.problems);
@@ -1645,6 +1652,7 @@ impl<'a> Parser<'a> {
     fn null_raw(&mut self, at: usize) -> NodeId {
         let id = NodeId(self.y.nodes.len() as u32);
         self.y.nodes.push(Node { span: Span::empty(at), kind: NodeKind::Null, anchor: None, tag: None });
+        self.y.fingerprints.push(super::NO_FINGERPRINT);
         id
     }
 

@@ -334,6 +334,11 @@ impl Splice {
         // The region's nodes, in global ids and offsets.
         let base = key as u32 - 1;
         let local = |id: NodeId| NodeId(id.0 + base);
+        if y.fingerprints.len() == y.nodes.len() && region.fingerprints.len() == region.nodes.len() {
+            y.fingerprints.splice(key..end, region.fingerprints.iter().skip(1).copied());
+        } else {
+            y.fingerprints.clear();
+        }
         let new_nodes = region.nodes.into_iter().skip(1).map(|mut n| {
             n.span = Span::new(n.span.start + ls, n.span.end + ls);
             match &mut n.kind {

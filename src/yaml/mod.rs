@@ -188,6 +188,36 @@ pub struct Yaml {
     pub comments: Vec<Comment>,
     /// The parsed text (spans index into it).
     pub source: String,
+    /// For each node, the [`key_fingerprint`] of a scalar's value, [`NO_FINGERPRINT`]
+    /// for anything else. Dense beside the nodes, so a key lookup skips the entries whose
+    /// keys cannot match without reading their nodes. Lookups use it only while it has
+    /// one entry per node (code that builds nodes by hand may leave it empty).
+    pub fingerprints: Vec<u32>,
+}
+
+/// The fingerprint of a node that is not a scalar (an alias, a collection, a null).
+pub const NO_FINGERPRINT: u32 = 0;
+
+/// A cheap summary of a scalar value: equal values have equal fingerprints, and most
+/// different keys differ in it (length, first, middle and last byte). Never
+/// [`NO_FINGERPRINT`].
+pub fn key_fingerprint(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let n = b.len();
+    let (first, mid, last) = if n == 0 { (0, 0, 0) } else { (b[0], b[n / 2], b[n - 1]) };
+    0x8000_0000
+        | ((n.min(127) as u32) << 24)
+        | (u32::from(first) << 16)
+        | (u32::from(mid) << 8)
+        | u32::from(last)
+}
+
+/// The fingerprint a node gets in [`Yaml::fingerprints`].
+pub(crate) fn node_fingerprint(kind: &NodeKind) -> u32 {
+    match kind {
+        NodeKind::Scalar(s) => key_fingerprint(&s.value),
+        _ => NO_FINGERPRINT,
+    }
 }
 
 /// One level of the cursor's context (see [`Yaml::path_at`]), outermost first.

@@ -456,6 +456,7 @@ fn convert(text: &str, cur_text: &str, tree: &Tree, problems: Vec<Problem>) -> Y
         c.yaml.problems.push(Problem { kind: ProblemKind::Syntax, span, message, first: None });
     }
     c.yaml.problems.sort_by_key(|p| (p.span.start, p.span.end));
+    c.yaml.fingerprints = c.yaml.nodes.iter().map(|n| super::node_fingerprint(&n.kind)).collect();
     c.yaml
 }
 

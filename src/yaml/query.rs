@@ -122,7 +122,18 @@ impl Yaml {
         // One pass: the last explicit entry wins; note `<<` keys on the way for the merged
         // lookup. (Hot: rules look keys up in every job and step.)
         let mut merges = false;
+        let fps = &self.fingerprints;
+        let fast = fps.len() == self.nodes.len();
+        let (want, merge) = (super::key_fingerprint(key), super::key_fingerprint("<<"));
         for &(k, v) in self.pairs(map).iter().rev() {
+            // A key whose fingerprint is neither the wanted one nor `<<`'s is a scalar
+            // that cannot match: skip it without reading its node.
+            if fast {
+                let f = fps.get(k.0 as usize).copied().unwrap_or(super::NO_FINGERPRINT);
+                if f != super::NO_FINGERPRINT && f != want && f != merge {
+                    continue;
+                }
+            }
             match self.key_str(k) {
                 Some("<<") if self.is_merge_key(k) => merges = true,
                 Some(s) if s == key => return Some((k, v)),

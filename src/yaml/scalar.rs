@@ -100,6 +100,22 @@ fn flow(
     problems: &mut Vec<ScalarProblem>,
 ) -> Scalar {
     let bytes = text.as_bytes();
+    // Most scalars (keys, single-line values) decode to their source: no break to fold,
+    // no escape or quote to process (white space is only dropped before a break). One
+    // scan decides; the map is then one verbatim run, as the loop below would build.
+    let body = &bytes[start..end];
+    let special = |b: &u8| match style {
+        ScalarStyle::DoubleQuoted => matches!(b, b'\n' | b'\r' | b'\\'),
+        ScalarStyle::SingleQuoted => matches!(b, b'\n' | b'\r' | b'\''),
+        _ => matches!(b, b'\n' | b'\r'),
+    };
+    if !body.is_empty() && !body.iter().any(special) {
+        return Scalar {
+            style,
+            value: text[start..end].to_string(),
+            map: SourceMap::identity(start, end - start),
+        };
+    }
     let mut out = String::with_capacity(end - start);
     let mut map = SourceMap::builder();
     let mut i = start;

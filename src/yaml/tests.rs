@@ -465,6 +465,29 @@ fn merge_keys_and_lookup() {
 }
 
 #[test]
+fn key_lookups_agree_with_and_without_fingerprints() {
+    // Alias keys, quoted and tagged keys, merges, keys of equal fingerprint
+    // (same length, first, middle and last byte), and a duplicate.
+    let text = "k: &k runs-on\nbase: &b {rxns-on: 0, ab: 1}\nm:\n  <<: *b\n  *k : [self-hosted]\n  'runs-on': 2\n  !!str steps: 3\n  rbnz-on: 4\n  ab: 5\n  ab: 6\n  \"\": 7\n";
+    let y = parse(text);
+    assert_eq!(y.fingerprints.len(), y.nodes.len());
+    let mut bare = y.clone();
+    bare.fingerprints.clear();
+    let m = y.get(y.root(0).unwrap(), "m").unwrap();
+    for key in ["runs-on", "rxns-on", "rbnz-on", "steps", "ab", "", "<<", "k", "missing", "runs-o"] {
+        assert_eq!(y.get_entry(m, key), bare.get_entry(m, key), "{key:?}");
+    }
+    let val = |k: &str| y.get(m, k).and_then(|v| y.str_value(v)).map(str::to_string);
+    assert_eq!(val("runs-on").as_deref(), Some("2"));
+    assert_eq!(val("rbnz-on").as_deref(), Some("4"));
+    assert_eq!(val("rxns-on").as_deref(), Some("0"));
+    assert_eq!(val("ab").as_deref(), Some("6"));
+    assert_eq!(val("steps").as_deref(), Some("3"));
+    assert_eq!(val("").as_deref(), Some("7"));
+    assert_eq!(key_fingerprint("runs-on"), key_fingerprint("rxns-on"));
+}
+
+#[test]
 fn cycles_are_safe() {
     let y = parse("a: &a\n  <<: *a\n  k: 1\nb: &s [*s]\n");
     let root = y.root(0).unwrap();
