@@ -39,6 +39,12 @@ impl Span {
     pub fn cover(self, other: Span) -> Span {
         Span { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
+
+    /// The span moved by `delta` bytes (text before it grew or shrank by that much).
+    pub fn shifted(self, delta: isize) -> Span {
+        let mv = |x: usize| x.saturating_add_signed(delta);
+        Span { start: mv(self.start), end: mv(self.end) }
+    }
 }
 
 impl fmt::Display for Span {
@@ -107,6 +113,29 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Moves every span in this file (its own, its fixes', its related places without
+    /// a path) by `delta` bytes.
+    pub fn shift(&mut self, delta: isize) {
+        // Every field named: a span added later must be moved here too.
+        let Diagnostic {
+            span,
+            severity: _,
+            code: _,
+            message: _,
+            fixes,
+            related,
+            deprecated: _,
+            unnecessary: _,
+        } = self;
+        *span = span.shifted(delta);
+        for e in fixes.iter_mut().flat_map(|f| f.edits.iter_mut()) {
+            e.span = e.span.shifted(delta);
+        }
+        for r in related.iter_mut().filter(|r| r.path.is_none()) {
+            r.span = r.span.shifted(delta);
+        }
+    }
+
     pub fn new(code: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             span,

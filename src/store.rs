@@ -37,6 +37,9 @@ pub struct Document {
     pub kind: Option<FileKind>,
     /// The parsed YAML of `text` (see [`Document::yaml`]).
     pub yaml_cache: YamlCache,
+    /// The shell analyses of the document's last analysis, shared by its versions (see
+    /// [`crate::workflow::ShellMemo`]).
+    pub shell_memo: Arc<crate::workflow::ShellMemo>,
 }
 
 impl Document {
@@ -197,6 +200,7 @@ impl Store {
             text,
             kind,
             yaml_cache: YamlCache::default(),
+            shell_memo: Arc::default(),
         });
         Arc::make_mut(&mut st.docs).insert(uri.to_string(), doc.clone());
         doc
@@ -262,6 +266,7 @@ impl Store {
             index: Arc::new(index),
             kind: old.kind,
             yaml_cache: YamlCache::with(tree),
+            shell_memo: old.shell_memo.clone(),
         });
         Arc::make_mut(&mut st.docs).insert(uri.to_string(), doc.clone());
         Ok(doc)

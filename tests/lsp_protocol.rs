@@ -396,6 +396,7 @@ async fn generate_workflow_creates_the_file_through_apply_edit() {
         text,
         kind: cml_lsp::kind::FileKind::GithubWorkflow,
         yaml: None,
+        shell_memo: None,
     };
     let ws = cml_lsp::workspace::DiskWorkspace::default();
     assert_eq!(cml_lsp::analysis::analyze(&file, &ws, &Default::default()), vec![]);

@@ -17,11 +17,14 @@ pub struct FileInput<'a> {
     /// The parsed YAML of `text`, when the caller keeps one (the server caches one per
     /// document version); `None` parses `text` when needed.
     pub yaml: Option<&'a Yaml>,
+    /// The document's shell analyses from its last analysis, when the caller keeps them
+    /// (the server keeps one per open document): unchanged scripts are not re-analysed.
+    pub shell_memo: Option<&'a crate::workflow::ShellMemo>,
 }
 
 impl<'a> FileInput<'a> {
     pub fn new(path: &'a Path, text: &'a str, kind: FileKind) -> FileInput<'a> {
-        FileInput { path, text, kind, yaml: None }
+        FileInput { path, text, kind, yaml: None, shell_memo: None }
     }
 
     /// The parsed YAML of the text: the given tree, or a fresh parse.
@@ -43,7 +46,7 @@ pub fn analyze(input: &FileInput<'_>, ws: &dyn Workspace, settings: &Settings) -
         kind if kind.is_workflow() => {
             let yaml = input.yaml();
             let mut diags = crate::yaml::diagnostics(&yaml);
-            diags.extend(crate::workflow::analyze_workflow(&yaml, input.text, kind));
+            diags.extend(crate::workflow::analyze_workflow_with(&yaml, kind, input.shell_memo));
             diags
         }
         _ => Vec::new(),

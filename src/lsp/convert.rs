@@ -289,6 +289,7 @@ mod tests {
             index: Arc::new(LineIndex::new(text)),
             kind: None,
             yaml_cache: Default::default(),
+            shell_memo: Default::default(),
         }
     }
 

@@ -36,7 +36,13 @@ pub struct File {
 
 impl File {
     pub fn input(&self) -> FileInput<'_> {
-        FileInput { path: &self.path, text: &self.doc.text, kind: self.kind, yaml: self.yaml.as_deref() }
+        FileInput {
+            path: &self.path,
+            text: &self.doc.text,
+            kind: self.kind,
+            yaml: self.yaml.as_deref(),
+            shell_memo: None,
+        }
     }
 
     pub fn lines(&self, enc: Encoding) -> Lines<'_> {
@@ -59,7 +65,8 @@ pub fn diagnostics(ctx: &Ctx, doc: &Document, analyze: &AnalyzeFn) -> Vec<lsp::D
     let (Some(path), Some(kind)) = (doc.path.as_deref(), doc.kind) else { return Vec::new() };
     let Ok(uri) = lsp::Uri::from_str(&doc.uri) else { return Vec::new() };
     let yaml = doc.yaml();
-    let input = FileInput { path, text: &doc.text, kind, yaml: yaml.as_deref() };
+    let input =
+        FileInput { path, text: &doc.text, kind, yaml: yaml.as_deref(), shell_memo: Some(&doc.shell_memo) };
     let settings = ctx.snap.settings();
     analyze(&input, &ctx.snap, settings)
         .iter()

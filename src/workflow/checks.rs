@@ -16,7 +16,7 @@ use super::{yamledit, Forge};
 /// One `cml` invocation with the index of its shell site.
 pub(super) struct Use {
     pub site: usize,
-    pub inv: Invocation,
+    pub inv: std::sync::Arc<Invocation>,
     /// `export NAME=value` / `NAME=value` commands of the same script: name, span.
     pub exports: std::rc::Rc<[(String, Span)]>,
 }

@@ -126,7 +126,8 @@ impl Invocation {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ShellAnalysis {
     pub diagnostics: Vec<Diagnostic>,
-    pub invocations: Vec<Invocation>,
+    /// Shared, so that a memoized analysis is handed out without copying them.
+    pub invocations: Vec<std::sync::Arc<Invocation>>,
     /// `export NAME=value` and bare `NAME=value` commands: name, literal value, span.
     pub exports: Vec<(String, Option<String>, Span)>,
 }
@@ -149,7 +150,7 @@ pub fn analyze_shell_full(text: &str, map: &SourceMap, ctx: &ShellContext) -> Sh
         let inv = a.invocation(cmd, &found, &dropped);
         a.dropped_continuation(text, cmd, &dropped);
         out.diagnostics.extend(a.diags);
-        out.invocations.push(inv);
+        out.invocations.push(std::sync::Arc::new(inv));
     }
     out.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     out

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cml;
 pub mod facts;
 pub mod ide;
+pub mod memo;
 pub mod shell;
 pub mod walk;
 pub mod yamledit;
@@ -17,7 +18,11 @@ use crate::yaml::SourceMap;
 
 pub use cml::{analyze_shell, analyze_shell_full, Invocation, InvocationKind, ParsedOption, ShellAnalysis};
 pub use ide::{complete_shell, hover_shell};
-pub use walk::{analyze_workflow, complete_workflow, definition_workflow, hover_workflow, shell_sites};
+pub use memo::ShellMemo;
+pub use walk::{
+    analyze_workflow, analyze_workflow_with, complete_workflow, definition_workflow, hover_workflow,
+    shell_sites,
+};
 
 /// The CI system the shell text runs in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -118,6 +123,8 @@ pub(crate) fn map_verbatim(map: &SourceMap, s: usize, e: usize) -> bool {
 
 #[cfg(test)]
 mod completion_tests;
+#[cfg(test)]
+mod memo_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

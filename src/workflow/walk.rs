@@ -286,7 +286,7 @@ pub(super) struct Launch {
     pub(super) job: Option<NodeId>,
     pub(super) job_name: String,
     pub(super) step: Option<NodeId>,
-    pub(super) inv: Invocation,
+    pub(super) inv: std::sync::Arc<Invocation>,
     /// `None` when dynamic.
     pub(super) labels: Option<Vec<(String, Option<Span>)>>,
     pub(super) ctx: ShellContext,
@@ -297,6 +297,17 @@ pub(super) struct Launch {
 /// All diagnostics of a workflow file from the CML rules.
 pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnostic> {
     let _ = text;
+    analyze_workflow_with(yaml, kind, None)
+}
+
+/// [`analyze_workflow`], reusing the shell analyses of unchanged scripts from `memo`
+/// (the document's last analysis) and leaving this analysis' in it.
+pub fn analyze_workflow_with(
+    yaml: &Yaml,
+    kind: FileKind,
+    memo: Option<&super::ShellMemo>,
+) -> Vec<Diagnostic> {
+    let mut memo = memo.and_then(|m| m.pass());
     let mut diags = Vec::new();
     let mut launches = Vec::new();
     let mut uses = Vec::new();
@@ -307,7 +318,10 @@ pub fn analyze_workflow(yaml: &Yaml, text: &str, kind: FileKind) -> Vec<Diagnost
         if !super::cml::may_name_cml(&s.value) {
             continue;
         }
-        let r = analyze_shell_full(&s.value, &s.map, &site.ctx);
+        let r = match memo.as_mut() {
+            Some(m) => m.analyze(&s.value, &s.map, &site.ctx),
+            None => analyze_shell_full(&s.value, &s.map, &site.ctx),
+        };
         diags.extend(r.diagnostics);
         if r.invocations.is_empty() {
             continue;

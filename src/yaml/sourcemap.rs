@@ -78,6 +78,20 @@ impl SourceMap {
         mv(&mut self.end_src);
     }
 
+    /// The `delta` for which `self` shifted by `delta` equals `other` (the same scalar
+    /// moved by an edit before it), or `None` when they differ in more than place.
+    pub(crate) fn offset_to(&self, other: &SourceMap) -> Option<isize> {
+        let delta = other.end_src as isize - self.end_src as isize;
+        let (a, b) = (self.segs(), other.segs());
+        let moved = |x: u32, y: u32| x as isize + delta == y as isize;
+        let same = self.dec_len == other.dec_len
+            && a.len() == b.len()
+            && a.iter().zip(b).all(|(s, t)| {
+                s.dec == t.dec && s.len == t.len && moved(s.src, t.src) && moved(s.src_end, t.src_end)
+            });
+        same.then_some(delta)
+    }
+
     /// `len` decoded bytes that are the source bytes starting at `src`.
     pub fn push_verbatim(&mut self, src: usize, len: usize) {
         if len == 0 {
