@@ -63,7 +63,7 @@ fn node_value(y: &Yaml, id: NodeId, depth: usize) -> Value {
     match &node.kind {
         NodeKind::Null => Value::Null,
         NodeKind::Scalar(s) => {
-            let tag = node.tag.as_ref().map(|(t, _)| t.as_str());
+            let tag = node.tag().map(|(t, _)| t.as_str());
             match (s.style, tag) {
                 (_, Some("!!str")) => Value::String(s.value.clone()),
                 (ScalarStyle::Plain, _) => resolve_plain(s.value.trim()),

@@ -94,7 +94,7 @@ impl<'a> Ctx<'a> {
     /// A block mapping value (not flow, not an alias).
     fn block_map(&self, id: NodeId, what: &str) -> Result<NodeId, String> {
         let n = self.y.node(id);
-        if matches!(n.kind, NodeKind::Alias { .. }) || n.anchor.is_some() {
+        if matches!(n.kind, NodeKind::Alias { .. }) || n.anchor().is_some() {
             return Err(format!("{what} uses YAML anchors or aliases; edit it by hand"));
         }
         if !self.y.is_mapping(id) || starts_flow(self.text, n.span) {
@@ -253,7 +253,7 @@ fn add_to_list(
             if items.iter().any(|&i| c.y.str_value(i) == Some(item)) {
                 return Ok(());
             }
-            if node.anchor.is_some() {
+            if node.anchor().is_some() {
                 return Err(format!("`{key}` has a YAML anchor; edit it by hand"));
             }
             match items.last() {
@@ -438,7 +438,7 @@ fn gitlab(c: &Ctx<'_>, root: NodeId, p: &Plan, target: &str) -> Result<Vec<TextE
     match c.pairs(root).into_iter().rev().find(|&(k, _)| c.key(k) == "stages") {
         Some((_, stages)) => {
             let items = c.y.items(stages).to_vec();
-            if !c.y.is_sequence(stages) || c.y.node(stages).anchor.is_some() {
+            if !c.y.is_sequence(stages) || c.y.node(stages).anchor().is_some() {
                 return Err("`stages` is not a plain list; edit it by hand".into());
             }
             let names: Vec<Option<&str>> = items.iter().map(|&i| c.y.str_value(i)).collect();

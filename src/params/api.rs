@@ -228,7 +228,7 @@ fn type_changes_plain<'y>(
             let ta = match kind {
                 NodeKind::Mapping(_) => "map",
                 NodeKind::Sequence(_) => "list",
-                NodeKind::Scalar(s) => scalar_type_name(super::yaml_model::scalar_type(na.tag.as_ref(), s)),
+                NodeKind::Scalar(s) => scalar_type_name(super::yaml_model::scalar_type(na.tag(), s)),
                 NodeKind::Alias { .. } | NodeKind::Null => "null",
             };
             out.extend(type_hint(ta, na.span, b, ib, path));

@@ -150,7 +150,7 @@ impl Builder<'_> {
         let idx = match &n.kind {
             NodeKind::Null => self.null(n.span, Some(id)),
             NodeKind::Scalar(s) => {
-                let ty = scalar_type(n.tag.as_ref(), s);
+                let ty = scalar_type(n.tag(), s);
                 let text = match ty {
                     ScalarType::Null => "null".to_string(),
                     ScalarType::Bool => s.value.to_ascii_lowercase(),
@@ -189,7 +189,7 @@ impl Builder<'_> {
                 self.push(n.span, Value::Map(entries), Some(id))
             }
         };
-        if n.anchor.is_some() {
+        if n.anchor().is_some() {
             self.memo.insert(id, idx);
         }
         idx

@@ -509,7 +509,7 @@ fn env_problem(id: CmdId, name: &str) -> Option<(&'static str, bool, String, Opt
 }
 
 /// Env maps visible to a site: (key node, name), nearest last.
-fn env_keys(yaml: &Yaml, root: NodeId, kind: FileKind, site: &ShellSite) -> Vec<(NodeId, String)> {
+fn env_keys<'y>(yaml: &'y Yaml, root: NodeId, kind: FileKind, site: &ShellSite) -> Vec<(NodeId, &'y str)> {
     let mut maps = Vec::new();
     match kind {
         FileKind::GithubWorkflow | FileKind::GithubAction => {
@@ -530,7 +530,7 @@ fn env_keys(yaml: &Yaml, root: NodeId, kind: FileKind, site: &ShellSite) -> Vec<
         }
         for (k, _) in yaml.entries(m) {
             if let Some(n) = yaml.key_str(k) {
-                out.push((k, n.to_string()));
+                out.push((k, n));
             }
         }
     }
@@ -550,7 +550,7 @@ pub(super) fn env_vars(
     for u in uses {
         let Some(id) = u.inv.command else { continue };
         let site = &sites[u.site];
-        let mut found: Vec<(Span, String, bool)> = Vec::new();
+        let mut found: Vec<(Span, &str, bool)> = Vec::new();
         for (k, name) in env_keys(yaml, root, kind, site) {
             let s = yaml.scalar(k);
             let verbatim = s.is_some_and(|s| s.style == crate::yaml::ScalarStyle::Plain);
@@ -558,21 +558,17 @@ pub(super) fn env_vars(
         }
         for (name, span) in u.exports.iter() {
             if span.start < u.inv.span.start {
-                found.push((
-                    Span::new(span.start, span.start + name.len().min(span.len())),
-                    name.clone(),
-                    false,
-                ));
+                found.push((Span::new(span.start, span.start + name.len().min(span.len())), name, false));
             }
         }
         for (name, _, span) in &u.inv.assignments {
-            found.push((Span::new(span.start, span.start + name.len().min(span.len())), name.clone(), false));
+            found.push((Span::new(span.start, span.start + name.len().min(span.len())), name, false));
         }
         for (span, name, verbatim) in found {
             if !seen.insert((span, id)) || reported.contains(&span) {
                 continue;
             }
-            let Some((code, error, msg, best)) = env_problem(id, &name) else { continue };
+            let Some((code, error, msg, best)) = env_problem(id, name) else { continue };
             reported.insert(span);
             let mut d =
                 if error { Diagnostic::error(code, span, msg) } else { Diagnostic::warning(code, span, msg) };

@@ -131,7 +131,7 @@ fn sites_where(yaml: &Yaml, kind: FileKind, keep: &dyn Fn(Span) -> bool) -> Vec<
     let mut push =
         |out: &mut Vec<ShellSite>, node: NodeId, job, job_name: &str, step, env: Arc<Vec<EnvVar>>| {
             let node = yaml.resolve(node);
-            if yaml.node(node).tag.is_some() || !seen.insert(node) {
+            if yaml.node(node).tag().is_some() || !seen.insert(node) {
                 return;
             }
             if let Some(s) = yaml.scalar(node) {
@@ -242,7 +242,7 @@ fn sites_where(yaml: &Yaml, kind: FileKind, keep: &dyn Fn(Span) -> bool) -> Vec<
 
 fn gitlab_script(yaml: &Yaml, v: NodeId, f: &mut dyn FnMut(NodeId)) {
     let r = yaml.resolve(v);
-    if yaml.node(r).tag.as_ref().is_some_and(|(t, _)| t == "!reference") {
+    if yaml.node(r).tag().is_some_and(|(t, _)| t == "!reference") {
         return;
     }
     if yaml.is_sequence(r) {
@@ -445,7 +445,7 @@ fn check_labels(
     forge: Forge,
     wanted: &[(String, Span)],
     index: &LabelIndex<'_>,
-    job_desc: &str,
+    (what, name): (&str, &str),
     diags: &mut Vec<Diagnostic>,
 ) {
     let launches = index.launches;
@@ -475,7 +475,7 @@ fn check_labels(
             codes::CML_UNKNOWN_RUNNER_LABEL,
             *span,
             format!(
-                "{job_desc} asks for label `{w}`, but no runner launched in this workflow registers it (labels: {}); the job would wait for a runner",
+                "{what} `{name}` asks for label `{w}`, but no runner launched in this workflow registers it (labels: {}); the job would wait for a runner",
                 registered.join(", ")
             ),
         );
@@ -534,20 +534,20 @@ fn github_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
     let index = LabelIndex::new(launches);
     let jobs_by_name = JobIndex::new(yaml, jobs);
     for (k, job) in yaml.entries(jobs) {
-        let name = yaml.key_str(k).unwrap_or("").to_string();
+        let name = yaml.key_str(k).unwrap_or("");
         let Some(ro) = yaml.get(job, "runs-on") else { continue };
         let Some(labels) = label_list(yaml, ro) else { continue };
         if !labels.iter().any(|(l, _)| l == "self-hosted") {
             continue;
         }
-        check_labels(yaml, Forge::GitHub, &labels, &index, &format!("job `{name}`"), diags);
+        check_labels(yaml, Forge::GitHub, &labels, &index, ("job", name), diags);
         // A job on a launched runner should wait for the launching job.
-        if launch_jobs.is_empty() || launch_jobs.contains(&name) {
+        if launch_jobs.is_empty() || launch_jobs.contains(name) {
             continue;
         }
         let fits = index
             .fits_all(labels.iter().map(|(w, _)| w.as_str()).filter(|w| !implicit_label(Forge::GitHub, w)));
-        if fits && !needs_any(yaml, &jobs_by_name, &name, &launch_jobs) {
+        if fits && !needs_any(yaml, &jobs_by_name, name, &launch_jobs) {
             let mut targets: Vec<&String> = launch_jobs.iter().collect();
             targets.sort();
             let mut d = Diagnostic::warning(
@@ -690,7 +690,7 @@ fn gitlab_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut Vec
         }
         let Some(tags) = yaml.get(job, "tags") else { continue };
         let Some(labels) = label_list(yaml, tags) else { continue };
-        check_labels(yaml, Forge::GitLab, &labels, &index, &format!("job `{name}`"), diags);
+        check_labels(yaml, Forge::GitLab, &labels, &index, ("job", name), diags);
     }
 }
 
@@ -707,7 +707,7 @@ fn bitbucket_labels(yaml: &Yaml, root: NodeId, launches: &[Launch], diags: &mut 
             continue;
         }
         let name = yaml.get(step, "name").and_then(|n| yaml.str_value(n)).unwrap_or("step");
-        check_labels(yaml, Forge::Bitbucket, &labels, &index, &format!("step `{name}`"), diags);
+        check_labels(yaml, Forge::Bitbucket, &labels, &index, ("step", name), diags);
     }
 }
 

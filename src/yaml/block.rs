@@ -316,7 +316,7 @@ impl<'a> Parser<'a> {
             self.anchor_log.push((name.clone(), old));
         }
         self.y.fingerprints.push(super::node_fingerprint(&kind));
-        self.y.nodes.push(Node { span, kind, anchor, tag });
+        self.y.nodes.push(Node { span, kind, props: super::Props::boxed(anchor, tag) });
         id
     }
 
@@ -1651,7 +1651,7 @@ impl<'a> Parser<'a> {
 
     fn null_raw(&mut self, at: usize) -> NodeId {
         let id = NodeId(self.y.nodes.len() as u32);
-        self.y.nodes.push(Node { span: Span::empty(at), kind: NodeKind::Null, anchor: None, tag: None });
+        self.y.nodes.push(Node { span: Span::empty(at), kind: NodeKind::Null, props: None });
         self.y.fingerprints.push(super::NO_FINGERPRINT);
         id
     }

@@ -20,7 +20,7 @@ fn dump(y: &Yaml) -> Vec<String> {
             NodeKind::Alias { name, target } => format!("alias {name} {target:?}"),
             NodeKind::Null => "null".to_string(),
         };
-        out.push(format!("node {i} {} {kind} {:?} {:?}", n.span, n.anchor, n.tag));
+        out.push(format!("node {i} {} {kind} {:?} {:?}", n.span, n.anchor(), n.tag()));
     }
     for d in &y.docs {
         out.push(format!("doc {} {:?}", d.span, d.root));

@@ -120,7 +120,7 @@ fn last_of(y: &Yaml, id: usize) -> usize {
 }
 
 fn has_refs(y: &Yaml, range: std::ops::Range<usize>) -> bool {
-    y.nodes[range].iter().any(|n| n.anchor.is_some() || matches!(n.kind, NodeKind::Alias { .. }))
+    y.nodes[range].iter().any(|n| n.anchor().is_some() || matches!(n.kind, NodeKind::Alias { .. }))
 }
 
 impl Splice {
@@ -203,7 +203,7 @@ impl Splice {
         {
             return None;
         }
-        if old.nodes[key].tag.is_some() || !matches!(old.nodes[key].kind, NodeKind::Scalar(_)) {
+        if old.nodes[key].tag().is_some() || !matches!(old.nodes[key].kind, NodeKind::Scalar(_)) {
             return None;
         }
         // The new region, parsed on its own.
@@ -225,7 +225,7 @@ impl Splice {
             || text.as_bytes()[c] == b'{'
             || has_refs(&region, 0..region.nodes.len())
             || ancestors.len() + region.nodes.len() + 8 >= MAX_DEPTH
-            || region.nodes[rkey.0 as usize].tag.is_some()
+            || region.nodes[rkey.0 as usize].tag().is_some()
         {
             return None;
         }
@@ -356,7 +356,7 @@ impl Splice {
                 NodeKind::Scalar(s) => s.map.shift(ls as isize),
                 NodeKind::Alias { .. } | NodeKind::Null => {}
             }
-            if let Some((_, s)) = &mut n.tag {
+            if let Some((_, s)) = n.props.as_mut().and_then(|p| p.tag.as_mut()) {
                 *s = Span::new(s.start + ls, s.end + ls);
             }
             n
@@ -368,11 +368,10 @@ impl Splice {
             for n in &mut y.nodes[after..] {
                 if delta != 0 {
                     n.span = Span::new(shift(n.span.start), shift(n.span.end));
-                    if let Some((_, s)) = &mut n.anchor {
-                        *s = Span::new(shift(s.start), shift(s.end));
-                    }
-                    if let Some((_, s)) = &mut n.tag {
-                        *s = Span::new(shift(s.start), shift(s.end));
+                    if let Some(p) = &mut n.props {
+                        for (_, s) in p.anchor.iter_mut().chain(p.tag.iter_mut()) {
+                            *s = Span::new(shift(s.start), shift(s.end));
+                        }
                     }
                 }
                 match &mut n.kind {

@@ -142,10 +142,37 @@ pub struct Node {
     /// The node's content, without its anchor or tag.
     pub span: Span,
     pub kind: NodeKind,
+    /// The node's anchor and tag, boxed: most nodes have neither, and a small node
+    /// makes every pass over the tree cheaper (see [`Node::anchor`], [`Node::tag`]).
+    pub props: Option<Box<Props>>,
+}
+
+/// What may stand before a node's content.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Props {
     /// `&name` on this node: the name and the span of the whole `&name` token.
     pub anchor: Option<(String, Span)>,
     /// `!tag` on this node: the tag text and its span.
     pub tag: Option<(String, Span)>,
+}
+
+impl Props {
+    /// `None` when there is neither an anchor nor a tag.
+    pub fn boxed(anchor: Option<(String, Span)>, tag: Option<(String, Span)>) -> Option<Box<Props>> {
+        (anchor.is_some() || tag.is_some()).then(|| Box::new(Props { anchor, tag }))
+    }
+}
+
+impl Node {
+    /// `&name` on this node: the name and the span of the whole `&name` token.
+    pub fn anchor(&self) -> Option<&(String, Span)> {
+        self.props.as_ref()?.anchor.as_ref()
+    }
+
+    /// `!tag` on this node: the tag text and its span.
+    pub fn tag(&self) -> Option<&(String, Span)> {
+        self.props.as_ref()?.tag.as_ref()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,30 +217,43 @@ pub struct Yaml {
     pub source: String,
     /// For each node, the [`key_fingerprint`] of a scalar's value, [`NO_FINGERPRINT`]
     /// for anything else. Dense beside the nodes, so a key lookup skips the entries whose
-    /// keys cannot match without reading their nodes. Lookups use it only while it has
-    /// one entry per node (code that builds nodes by hand may leave it empty).
-    pub fingerprints: Vec<u32>,
+    /// keys cannot match, and accepts a short key, without reading their nodes. Lookups
+    /// use it only while it has one entry per node (code that builds nodes by hand may
+    /// leave it empty).
+    pub fingerprints: Vec<u64>,
 }
 
 /// The fingerprint of a node that is not a scalar (an alias, a collection, a null).
-pub const NO_FINGERPRINT: u32 = 0;
+pub const NO_FINGERPRINT: u64 = 0;
 
-/// A cheap summary of a scalar value: equal values have equal fingerprints, and most
-/// different keys differ in it (length, first, middle and last byte). Never
+const SCALAR_FP: u64 = 1 << 63;
+const LONG_FP: u64 = 1 << 62;
+
+/// A summary of a scalar value that equal values share. A value of up to 7 bytes is
+/// packed whole (see [`fingerprint_is_exact`]): equal fingerprints mean equal values.
+/// A longer one is hashed: different fingerprints mean different values. Never
 /// [`NO_FINGERPRINT`].
-pub fn key_fingerprint(s: &str) -> u32 {
+pub fn key_fingerprint(s: &str) -> u64 {
     let b = s.as_bytes();
     let n = b.len();
-    let (first, mid, last) = if n == 0 { (0, 0, 0) } else { (b[0], b[n / 2], b[n - 1]) };
-    0x8000_0000
-        | ((n.min(127) as u32) << 24)
-        | (u32::from(first) << 16)
-        | (u32::from(mid) << 8)
-        | u32::from(last)
+    if n <= 7 {
+        let mut packed = [0u8; 8];
+        packed[..n].copy_from_slice(b);
+        return SCALAR_FP | ((n as u64) << 56) | u64::from_le_bytes(packed);
+    }
+    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+    let h = (word(0) ^ word(n - 8).rotate_left(29) ^ (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .wrapping_mul(0xff51_afd7_ed55_8ccd);
+    SCALAR_FP | LONG_FP | (h >> 2)
+}
+
+/// Whether equal fingerprints `fp` imply equal values (the value has at most 7 bytes).
+pub fn fingerprint_is_exact(fp: u64) -> bool {
+    fp & (SCALAR_FP | LONG_FP) == SCALAR_FP
 }
 
 /// The fingerprint a node gets in [`Yaml::fingerprints`].
-pub(crate) fn node_fingerprint(kind: &NodeKind) -> u32 {
+pub(crate) fn node_fingerprint(kind: &NodeKind) -> u64 {
     match kind {
         NodeKind::Scalar(s) => key_fingerprint(&s.value),
         _ => NO_FINGERPRINT,

@@ -569,7 +569,7 @@ impl Conv<'_> {
 
     fn alloc(&mut self, span: Span) -> NodeId {
         let id = NodeId(self.yaml.nodes.len() as u32);
-        self.yaml.nodes.push(Node { span, kind: NodeKind::Null, anchor: None, tag: None });
+        self.yaml.nodes.push(Node { span, kind: NodeKind::Null, props: None });
         id
     }
 
@@ -626,8 +626,7 @@ impl Conv<'_> {
             self.anchors.insert(name.clone(), id);
         }
         let node = &mut self.yaml.nodes[id.0 as usize];
-        node.anchor = anchor;
-        node.tag = tag;
+        node.props = super::Props::boxed(anchor, tag);
         if let Some(c) = content {
             let kind = self.content(c, id, parent_indent);
             self.yaml.nodes[id.0 as usize].kind = kind;

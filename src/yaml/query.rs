@@ -88,7 +88,36 @@ impl Yaml {
     }
 
     fn is_merge_key(&self, key: NodeId) -> bool {
+        // A scalar whose fingerprint is not `<<`'s is not a merge key: no node read.
+        if let Some(f) = self.fingerprint(key) {
+            if f != super::NO_FINGERPRINT && f != super::key_fingerprint("<<") {
+                return false;
+            }
+        }
         matches!(self.scalar(key), Some(s) if s.style == ScalarStyle::Plain && s.value == "<<")
+    }
+
+    /// The node's entry in [`Yaml::fingerprints`], when that is complete.
+    fn fingerprint(&self, id: NodeId) -> Option<u64> {
+        if self.fingerprints.len() != self.nodes.len() {
+            return None;
+        }
+        self.fingerprints.get(id.0 as usize).copied()
+    }
+
+    /// Whether two keys have the same decoded text, from their fingerprints when these decide.
+    fn same_key(&self, a: NodeId, b: NodeId) -> bool {
+        if let (Some(fa), Some(fb)) = (self.fingerprint(a), self.fingerprint(b)) {
+            if fa != super::NO_FINGERPRINT && fb != super::NO_FINGERPRINT {
+                if fa != fb {
+                    return false;
+                }
+                if super::fingerprint_is_exact(fa) {
+                    return true;
+                }
+            }
+        }
+        matches!((self.key_str(a), self.key_str(b)), (Some(x), Some(y)) if x == y)
     }
 
     /// The mappings merged into `map` by `<<` keys, in precedence order (first wins).
@@ -125,11 +154,16 @@ impl Yaml {
         let fps = &self.fingerprints;
         let fast = fps.len() == self.nodes.len();
         let (want, merge) = (super::key_fingerprint(key), super::key_fingerprint("<<"));
+        let exact = super::fingerprint_is_exact(want);
         for &(k, v) in self.pairs(map).iter().rev() {
-            // A key whose fingerprint is neither the wanted one nor `<<`'s is a scalar
-            // that cannot match: skip it without reading its node.
+            // From the fingerprint alone: a scalar key that cannot match is skipped, and
+            // a short one that matches is taken, without reading its node. Alias keys
+            // (no fingerprint) and `<<` need the node.
             if fast {
                 let f = fps.get(k.0 as usize).copied().unwrap_or(super::NO_FINGERPRINT);
+                if f == want && exact && want != merge {
+                    return Some((k, v));
+                }
                 if f != super::NO_FINGERPRINT && f != want && f != merge {
                     continue;
                 }
@@ -170,10 +204,7 @@ impl Yaml {
             return own
                 .iter()
                 .enumerate()
-                .filter(|&(i, &(k, _))| match self.key_str(k) {
-                    Some(name) => !own[i + 1..].iter().any(|&(later, _)| self.key_str(later) == Some(name)),
-                    None => true,
-                })
+                .filter(|&(i, &(k, _))| !own[i + 1..].iter().any(|&(later, _)| self.same_key(k, later)))
                 .map(|(_, &e)| e)
                 .collect();
         }
@@ -484,10 +515,10 @@ impl Yaml {
     pub fn full_span(&self, id: NodeId) -> Span {
         let n = self.node(id);
         let mut s = n.span;
-        if let Some((_, a)) = &n.anchor {
+        if let Some((_, a)) = n.anchor() {
             s = s.cover(*a);
         }
-        if let Some((_, t)) = &n.tag {
+        if let Some((_, t)) = n.tag() {
             s = s.cover(*t);
         }
         s

@@ -8,14 +8,24 @@
 /// start of the source construct that produced them. Segments are sorted by `dec`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourceMap {
-    /// The segments when there is exactly one (the common case: no heap allocation).
-    one: Option<Seg>,
-    /// The segments when there are two or more (then `one` is `None`).
-    segs: Vec<Seg>,
+    /// The segments, inline when there is at most one (the common case).
+    segs: Segs,
     /// Decoded length; offsets at or past it map to `end_src`.
     dec_len: u32,
     /// Source offset just after the last decoded character.
     end_src: u32,
+}
+
+/// Kept small (24 bytes): every scalar node holds a map.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Segs {
+    #[default]
+    None,
+    One(Seg),
+    /// Two or more. Boxed on purpose: a bare `Vec` would make every map 8 bytes larger
+    /// for the few scalars (multi-line, escaped) that need it.
+    #[allow(clippy::box_collection)]
+    Many(Box<Vec<Seg>>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,13 +43,12 @@ impl SourceMap {
     /// The map of a value copied verbatim from `src_start`.
     pub fn identity(src_start: usize, len: usize) -> SourceMap {
         SourceMap {
-            one: Some(Seg {
+            segs: Segs::One(Seg {
                 dec: 0,
                 src: src_start as u32,
                 len: len as u32,
                 src_end: (src_start + len) as u32,
             }),
-            segs: Vec::new(),
             dec_len: len as u32,
             end_src: (src_start + len) as u32,
         }
@@ -52,26 +61,36 @@ impl SourceMap {
     }
 
     fn segs(&self) -> &[Seg] {
-        match &self.one {
-            Some(s) => std::slice::from_ref(s),
-            None => &self.segs,
+        match &self.segs {
+            Segs::None => &[],
+            Segs::One(s) => std::slice::from_ref(s),
+            Segs::Many(v) => v,
+        }
+    }
+
+    fn segs_mut(&mut self) -> &mut [Seg] {
+        match &mut self.segs {
+            Segs::None => &mut [],
+            Segs::One(s) => std::slice::from_mut(s),
+            Segs::Many(v) => v,
         }
     }
 
     fn push_seg(&mut self, seg: Seg) {
-        if let Some(first) = self.one.take() {
-            self.segs = vec![first, seg];
-        } else if self.segs.is_empty() {
-            self.one = Some(seg);
-        } else {
-            self.segs.push(seg);
-        }
+        self.segs = match std::mem::take(&mut self.segs) {
+            Segs::None => Segs::One(seg),
+            Segs::One(first) => Segs::Many(Box::new(vec![first, seg])),
+            Segs::Many(mut v) => {
+                v.push(seg);
+                Segs::Many(v)
+            }
+        };
     }
 
     /// Moves every source offset by `delta` (the text before them grew or shrank).
     pub(crate) fn shift(&mut self, delta: isize) {
         let mv = |x: &mut u32| *x = (*x as isize + delta) as u32;
-        for s in self.one.iter_mut().chain(self.segs.iter_mut()) {
+        for s in self.segs_mut() {
             mv(&mut s.src);
             mv(&mut s.src_end);
         }
@@ -97,8 +116,9 @@ impl SourceMap {
         if len == 0 {
             return;
         }
-        if let Some(last) = self.one.as_mut().or(self.segs.last_mut()) {
-            if last.len > 0 && last.dec + last.len == self.dec_len && last.src + last.len == src as u32 {
+        let dec_len = self.dec_len;
+        if let Some(last) = self.segs_mut().last_mut() {
+            if last.len > 0 && last.dec + last.len == dec_len && last.src + last.len == src as u32 {
                 last.len += len as u32;
                 last.src_end += len as u32;
                 self.dec_len += len as u32;

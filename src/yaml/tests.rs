@@ -26,10 +26,10 @@ fn render_node(y: &Yaml, id: NodeId, depth: usize, out: &mut String) {
     let n = y.node(id);
     let pad = "  ".repeat(depth);
     let mut props = String::new();
-    if let Some((a, s)) = &n.anchor {
+    if let Some((a, s)) = n.anchor() {
         props.push_str(&format!(" &{a}@{s}"));
     }
-    if let Some((t, s)) = &n.tag {
+    if let Some((t, s)) = n.tag() {
         props.push_str(&format!(" {t}@{s}"));
     }
     match &n.kind {
@@ -468,13 +468,15 @@ fn merge_keys_and_lookup() {
 fn key_lookups_agree_with_and_without_fingerprints() {
     // Alias keys, quoted and tagged keys, merges, keys of equal fingerprint
     // (same length, first, middle and last byte), and a duplicate.
-    let text = "k: &k runs-on\nbase: &b {rxns-on: 0, ab: 1}\nm:\n  <<: *b\n  *k : [self-hosted]\n  'runs-on': 2\n  !!str steps: 3\n  rbnz-on: 4\n  ab: 5\n  ab: 6\n  \"\": 7\n";
+    let text = "k: &k runs-on\nbase: &b {rxns-on: 0, ab: 1}\nm:\n  <<: *b\n  *k : [self-hosted]\n  'runs-on': 2\n  !!str steps: 3\n  rbnz-on: 4\n  ab: 5\n  ab: 6\n  \"\": 7\n  container: 8\n  runs-on-a-long-name: 9\n";
     let y = parse(text);
     assert_eq!(y.fingerprints.len(), y.nodes.len());
     let mut bare = y.clone();
     bare.fingerprints.clear();
     let m = y.get(y.root(0).unwrap(), "m").unwrap();
-    for key in ["runs-on", "rxns-on", "rbnz-on", "steps", "ab", "", "<<", "k", "missing", "runs-o"] {
+    let keys =
+        ["runs-on", "rxns-on", "rbnz-on", "steps", "ab", "", "<<", "k", "missing", "runs-o", "container"];
+    for key in keys.into_iter().chain(["containers", "container-x", "runs-on-a-long-name"]) {
         assert_eq!(y.get_entry(m, key), bare.get_entry(m, key), "{key:?}");
     }
     let val = |k: &str| y.get(m, k).and_then(|v| y.str_value(v)).map(str::to_string);
@@ -484,7 +486,13 @@ fn key_lookups_agree_with_and_without_fingerprints() {
     assert_eq!(val("ab").as_deref(), Some("6"));
     assert_eq!(val("steps").as_deref(), Some("3"));
     assert_eq!(val("").as_deref(), Some("7"));
-    assert_eq!(key_fingerprint("runs-on"), key_fingerprint("rxns-on"));
+    assert_eq!(val("container").as_deref(), Some("8"));
+    assert_eq!(val("runs-on-a-long-name").as_deref(), Some("9"));
+    assert_eq!(val("containers"), None);
+    assert!(fingerprint_is_exact(key_fingerprint("runs-on")));
+    assert!(!fingerprint_is_exact(key_fingerprint("runs-on!")));
+    assert_ne!(key_fingerprint("runs-on"), key_fingerprint("rxns-on"));
+    assert_ne!(key_fingerprint(""), NO_FINGERPRINT);
 }
 
 #[test]
@@ -667,10 +675,10 @@ fn assert_spans_valid(text: &str, y: &Yaml) {
     };
     for n in &y.nodes {
         assert!(ok(n.span), "node {:?} in {text:?}", n.span);
-        if let Some((_, s)) = &n.anchor {
+        if let Some((_, s)) = n.anchor() {
             assert!(ok(*s));
         }
-        if let Some((_, s)) = &n.tag {
+        if let Some((_, s)) = n.tag() {
             assert!(ok(*s));
         }
         if let NodeKind::Scalar(sc) = &n.kind {
