@@ -181,7 +181,7 @@ fn collect_exports(cmd: &SimpleCommand, map: &SourceMap, out: &mut Vec<(String, 
     };
     if cmd.words.is_empty() {
         out.extend(cmd.assignments.iter().filter_map(assign));
-    } else if matches!(cmd.words[0].text.as_str(), "export" | "declare" | "typeset") {
+    } else if matches!(cmd.words[0].text.as_ref(), "export" | "declare" | "typeset") {
         out.extend(cmd.words[1..].iter().filter_map(assign));
     }
 }
@@ -213,7 +213,7 @@ pub(crate) fn find_cml(cmd: &SimpleCommand) -> Option<Found> {
         if guard > 64 {
             return None;
         }
-        let t = w[i].text.as_str();
+        let t = w[i].text.as_ref();
         if w[i].expansion {
             return None;
         }
@@ -229,7 +229,7 @@ pub(crate) fn find_cml(cmd: &SimpleCommand) -> Option<Found> {
                 i += 1;
                 while i < w.len() && w[i].text.starts_with('-') {
                     let takes = matches!(
-                        w[i].text.as_str(),
+                        w[i].text.as_ref(),
                         "-u" | "-g" | "-C" | "-D" | "-p" | "-r" | "-t" | "-U" | "-h"
                     );
                     i += if takes { 2 } else { 1 };
@@ -242,7 +242,7 @@ pub(crate) fn find_cml(cmd: &SimpleCommand) -> Option<Found> {
             "env" => {
                 i += 1;
                 while i < w.len() {
-                    let t = w[i].text.as_str();
+                    let t = w[i].text.as_ref();
                     if t == "-u" || t == "--unset" || t == "-C" || t == "--chdir" {
                         i += 2;
                     } else if t.starts_with('-') {
@@ -258,10 +258,10 @@ pub(crate) fn find_cml(cmd: &SimpleCommand) -> Option<Found> {
             "npx" => {
                 i += 1;
                 while i < w.len() && w[i].text.starts_with('-') {
-                    let takes = matches!(w[i].text.as_str(), "-p" | "--package");
+                    let takes = matches!(w[i].text.as_ref(), "-p" | "--package");
                     i += if takes { 2 } else { 1 };
                 }
-                let pkg = w.get(i)?.text.as_str();
+                let pkg = w.get(i)?.text.as_ref();
                 return (pkg == "@dvcorg/cml" || pkg.starts_with("@dvcorg/cml@")).then_some(Found {
                     prog: i,
                     binary: None,
@@ -283,7 +283,7 @@ pub(crate) fn find_cml(cmd: &SimpleCommand) -> Option<Found> {
 
 /// Commands on the lines right after `cmds[i]` that start with `--`: the shell runs them
 /// separately, so their options never reach `cml`.
-fn dropped_lines<'c>(text: &str, cmds: &'c [SimpleCommand], i: usize) -> Vec<&'c SimpleCommand> {
+fn dropped_lines<'c>(text: &str, cmds: &'c [SimpleCommand<'c>], i: usize) -> Vec<&'c SimpleCommand<'c>> {
     let mut out = Vec::new();
     let mut cur = &cmds[i];
     while let Terminator::Newline(nl) = cur.terminator {
@@ -318,7 +318,7 @@ pub(crate) enum Near {
 
 /// One argument while parsing.
 struct Arg<'w> {
-    word: &'w Word,
+    word: &'w Word<'w>,
     dropped: bool,
 }
 
@@ -431,7 +431,7 @@ impl<'a> Analyzer<'a> {
         if word.expansion {
             return (InvocationKind::Unknown, None, w.len(), word.end);
         }
-        let name = word.text.as_str();
+        let name = word.text.as_ref();
         if let Some(top) = TOP_COMMANDS.iter().find(|t| t.name == name) {
             let sub = w.get(i + 1).filter(|s| !s.text.starts_with('-'));
             if let Some(&(_, id)) = sub.and_then(|s| top.subcommands.iter().find(|(n, _)| *n == s.text)) {
@@ -580,7 +580,7 @@ impl<'a> Analyzer<'a> {
         while i < args.len() {
             let arg = &args[i];
             let w = arg.word;
-            let t = w.text.as_str();
+            let t = w.text.as_ref();
             if rest_positional || !t.starts_with('-') || t == "-" || is_negative_number(t) {
                 inv.positionals.push((t.to_string(), self.span(w.range())));
                 i += 1;
@@ -612,7 +612,7 @@ impl<'a> Analyzer<'a> {
                 value = Some((t[eq + 1..].to_string(), w.sub_range(eq + 1, t.len()), w.expansion));
             } else if ty == OptType::Boolean {
                 if let Some(n) = args.get(i + 1).filter(|n| n.word.text == "true" || n.word.text == "false") {
-                    value = Some((n.word.text.clone(), n.word.range(), false));
+                    value = Some((n.word.text.to_string(), n.word.range(), false));
                     consumed = 2;
                 }
             } else if ty == OptType::Array {
@@ -623,12 +623,12 @@ impl<'a> Analyzer<'a> {
                     j += 1;
                 }
                 if let (Some(first), Some(last)) = (parts.first(), parts.last()) {
-                    let text = parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" ");
+                    let text = parts.iter().map(|p| p.text.as_ref()).collect::<Vec<_>>().join(" ");
                     value = Some((text, (first.start, last.end), parts.iter().any(|p| p.expansion)));
                     consumed = j - i;
                 }
             } else if let Some(n) = args.get(i + 1).filter(|n| takes_as_value(&n.word.text)) {
-                value = Some((n.word.text.clone(), n.word.range(), n.word.expansion));
+                value = Some((n.word.text.to_string(), n.word.range(), n.word.expansion));
                 consumed = 2;
             }
             let end = if consumed > 1 { args[i + consumed - 1].word.end } else { w.end };
@@ -1102,7 +1102,7 @@ fn expr_text(w: &Word, s: usize, e: usize) -> String {
     w.text.get(a..b).unwrap_or("").to_string()
 }
 
-impl Word {
+impl Word<'_> {
     fn text_index_of(&self, raw: usize) -> usize {
         (0..self.text.len()).find(|&i| self.sub_range(i, i + 1).0 >= raw).unwrap_or(self.text.len())
     }

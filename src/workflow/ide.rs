@@ -12,7 +12,7 @@ use super::{src_span, ShellContext};
 
 /// Where the cursor is inside one `cml` command.
 struct At<'t> {
-    cmd: &'t SimpleCommand,
+    cmd: &'t SimpleCommand<'t>,
     prog: usize,
     /// Index of the word under the cursor, if any.
     cur: Option<usize>,
@@ -162,7 +162,7 @@ fn vendor_of(w: &[Word], first_arg: usize, id: CmdId, ctx: &ShellContext) -> Opt
             return args
                 .get(i + 1)
                 .filter(|n| !n.expansion && takes_as_value(&n.text))
-                .map(|n| n.text.clone());
+                .map(|n| n.text.to_string());
         }
     }
     ctx.env_var("CML_RUNNER_CLOUD").and_then(|e| e.value.clone())
@@ -435,7 +435,7 @@ pub fn hover_shell(text: &str, map: &SourceMap, offset: usize, ctx: &ShellContex
         return Some(Hover { span: src_span(map, (start, end)), markdown: md });
     }
     let id = id?;
-    let t = word.text.as_str();
+    let t = word.text.as_ref();
     if let Some(body) = t.strip_prefix("--") {
         let eq = body.find('=');
         let name = &body[..eq.unwrap_or(body.len())];

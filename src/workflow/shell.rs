@@ -6,12 +6,15 @@
 //! Offsets are byte offsets into the text given to [`tokenize`] (the decoded YAML scalar);
 //! callers map them to the file through a `SourceMap`.
 
+use std::borrow::Cow;
+
 /// One shell word: its text after quote removal, and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Word {
+pub struct Word<'a> {
     /// The word after quote removal and escape processing. Expansions (`$X`, `$(..)`,
-    /// `${{ .. }}`) are kept verbatim.
-    pub text: String,
+    /// `${{ .. }}`) are kept verbatim. Borrowed from the input when it is a slice of it
+    /// (most words: no quote or escape inside).
+    pub text: Cow<'a, str>,
     /// Raw range in the input, quotes included.
     pub start: usize,
     pub end: usize,
@@ -36,7 +39,7 @@ enum Offsets {
     Table(Vec<usize>),
 }
 
-impl Word {
+impl Word<'_> {
     fn off(&self, i: usize) -> usize {
         match &self.offs {
             Offsets::Run(base) => base + i,
@@ -82,9 +85,9 @@ pub enum Terminator {
 
 /// A simple command: leading assignments, then words, up to a separator.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimpleCommand {
-    pub assignments: Vec<Word>,
-    pub words: Vec<Word>,
+pub struct SimpleCommand<'a> {
+    pub assignments: Vec<Word<'a>>,
+    pub words: Vec<Word<'a>>,
     pub terminator: Terminator,
     /// The command's first token is the first thing on its line.
     pub starts_line: bool,
@@ -94,7 +97,7 @@ pub struct SimpleCommand {
     pub piped: bool,
 }
 
-impl SimpleCommand {
+impl SimpleCommand<'_> {
     pub fn start(&self) -> usize {
         self.assignments.first().or(self.words.first()).map_or(0, |w| w.start)
     }
@@ -106,14 +109,14 @@ impl SimpleCommand {
 
 /// The result of tokenizing a script.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Script {
+pub struct Script<'a> {
     /// Commands of the top level and of every `$(..)` / backtick substitution, in order of
     /// their start.
-    pub commands: Vec<SimpleCommand>,
+    pub commands: Vec<SimpleCommand<'a>>,
 }
 
 /// Tokenizes `text`.
-pub fn tokenize(text: &str) -> Script {
+pub fn tokenize(text: &str) -> Script<'_> {
     let mut out = Vec::new();
     let mut lx = Lexer { b: text.as_bytes(), pos: 0, end: text.len(), subs: Vec::new() };
     lx.run(&mut out);
@@ -170,7 +173,7 @@ pub fn assignment_name(text: &str) -> Option<&str> {
     }
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
     fn peek(&self, k: usize) -> Option<u8> {
         let i = self.pos + k;
         if i < self.end {
@@ -188,7 +191,7 @@ impl Lexer<'_> {
         i
     }
 
-    fn run(&mut self, out: &mut Vec<SimpleCommand>) {
+    fn run(&mut self, out: &mut Vec<SimpleCommand<'a>>) {
         let mut cur = self.new_cmd(false);
         let mut heredocs: Vec<Heredoc> = Vec::new();
         let mut guard = 0usize;
@@ -245,6 +248,10 @@ impl Lexer<'_> {
                             cur.line_start = ls;
                             cur.starts_line = self.b[ls..w.start].iter().all(|&c| c == b' ' || c == b'\t');
                         }
+                        if cur.words.is_empty() {
+                            // Most commands have a few words: one allocation for them.
+                            cur.words.reserve(8);
+                        }
                         cur.words.push(w);
                     }
                 }
@@ -253,7 +260,7 @@ impl Lexer<'_> {
         self.finish(&mut cur, out, Terminator::Eof, false);
     }
 
-    fn new_cmd(&self, piped: bool) -> SimpleCommand {
+    fn new_cmd(&self, piped: bool) -> SimpleCommand<'a> {
         SimpleCommand {
             assignments: Vec::new(),
             words: Vec::new(),
@@ -264,7 +271,13 @@ impl Lexer<'_> {
         }
     }
 
-    fn finish(&self, cur: &mut SimpleCommand, out: &mut Vec<SimpleCommand>, t: Terminator, next_piped: bool) {
+    fn finish(
+        &self,
+        cur: &mut SimpleCommand<'a>,
+        out: &mut Vec<SimpleCommand<'a>>,
+        t: Terminator,
+        next_piped: bool,
+    ) {
         if !cur.words.is_empty() || !cur.assignments.is_empty() {
             if cur.words.is_empty() {
                 let ls = self.line_start_of(cur.start());
@@ -302,7 +315,7 @@ impl Lexer<'_> {
             }
             if self.pos < self.end && !matches!(self.b[self.pos], b'\n' | b';' | b'&' | b'|') {
                 let w = self.word();
-                heredocs.push(Heredoc { delim: w.text.into_bytes(), strip_tabs });
+                heredocs.push(Heredoc { delim: w.text.as_bytes().to_vec(), strip_tabs });
             }
             return;
         }
@@ -394,7 +407,7 @@ impl Lexer<'_> {
     }
 
     /// Handles a `$` at `self.pos`, appending raw bytes to the word.
-    fn dollar(&mut self, w: &mut WordBuf) {
+    fn dollar(&mut self, w: &mut WordBuf<'a>) {
         let start = self.pos;
         match self.peek(1) {
             Some(b'(') => {
@@ -506,7 +519,7 @@ impl Lexer<'_> {
         }
     }
 
-    fn backtick(&mut self, w: &mut WordBuf) {
+    fn backtick(&mut self, w: &mut WordBuf<'a>) {
         let start = self.pos;
         self.pos += 1;
         let inner = self.pos;
@@ -527,13 +540,9 @@ impl Lexer<'_> {
         }
     }
 
-    fn word(&mut self) -> Word {
+    fn word(&mut self) -> Word<'a> {
         let start = self.pos;
-        let mut w = WordBuf::default();
-        // Room for the unquoted run ahead, so most words allocate once.
-        let run =
-            self.b[self.pos..self.end].iter().position(|&c| is_word_end(c)).unwrap_or(self.end - self.pos);
-        w.bytes.reserve(run);
+        let mut w = WordBuf::new(self.b);
         while self.pos < self.end {
             let c = self.b[self.pos];
             match c {
@@ -645,11 +654,17 @@ fn is_word_end(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>')
 }
 
-#[derive(Default)]
-struct WordBuf {
-    bytes: Vec<u8>,
-    /// The input offset of `bytes[0]` while every byte so far came from the next input
-    /// byte (`None` before the first byte).
+/// A word being read. Its bytes stay a slice of the input (no copy) while every byte
+/// pushed is the input byte at the next offset; the first one that is not (after a
+/// quote, an escape, a gap) makes it copy them.
+struct WordBuf<'a> {
+    input: &'a [u8],
+    /// The bytes, once they are not a slice of the input.
+    bytes: Option<Vec<u8>>,
+    /// Bytes so far.
+    len: usize,
+    /// The input offset of byte 0 while every byte so far came from the next input
+    /// offset (`None` before the first byte).
     base: Option<usize>,
     /// The offset of each byte, once they stopped being one run.
     offs: Option<Vec<usize>>,
@@ -659,33 +674,71 @@ struct WordBuf {
     malformed: Vec<(usize, usize)>,
 }
 
-impl WordBuf {
+impl<'a> WordBuf<'a> {
+    fn new(input: &'a [u8]) -> WordBuf<'a> {
+        WordBuf {
+            input,
+            bytes: None,
+            len: 0,
+            base: None,
+            offs: None,
+            expansion: false,
+            expression: false,
+            quoted: false,
+            malformed: Vec::new(),
+        }
+    }
+
     fn push(&mut self, b: u8, at: usize) {
         self.push_run(&[b], at);
     }
 
-    /// Appends input bytes `at..at + run.len()`, copied verbatim.
+    /// Appends `run`, produced by the input bytes `at..at + run.len()` (equal to them
+    /// unless an escape was translated).
     fn push_run(&mut self, run: &[u8], at: usize) {
+        let next = self.base.map_or(at, |b| b + self.len);
+        if self.bytes.is_none()
+            && (self.offs.is_some() || next != at || self.input.get(at..at + run.len()) != Some(run))
+        {
+            // No longer a slice of the input: copy what it was so far.
+            let base = self.base.unwrap_or(at);
+            let mut bytes = Vec::with_capacity(self.len + run.len() + 8);
+            bytes.extend_from_slice(self.input.get(base..base + self.len).unwrap_or_default());
+            self.bytes = Some(bytes);
+        }
         match (&mut self.offs, self.base) {
             (Some(offs), _) => offs.extend(at..at + run.len()),
             (None, None) => self.base = Some(at),
-            (None, Some(base)) if base + self.bytes.len() == at => {}
+            (None, Some(base)) if base + self.len == at => {}
             (None, Some(base)) => {
-                let mut offs: Vec<usize> = (base..base + self.bytes.len()).collect();
+                let mut offs: Vec<usize> = (base..base + self.len).collect();
                 offs.extend(at..at + run.len());
                 self.offs = Some(offs);
             }
         }
-        self.bytes.extend_from_slice(run);
+        if let Some(bytes) = &mut self.bytes {
+            bytes.extend_from_slice(run);
+        }
+        self.len += run.len();
     }
 
-    fn finish(self, start: usize, end: usize) -> Word {
-        let len = self.bytes.len();
-        let text = match String::from_utf8(self.bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
+    fn finish(self, start: usize, end: usize) -> Word<'a> {
+        let len = self.len;
         let base = self.base.unwrap_or(start);
+        let lossy = |b: &[u8]| Cow::Owned(String::from_utf8_lossy(b).into_owned());
+        let text: Cow<'a, str> = match self.bytes {
+            None => {
+                let slice = self.input.get(base..base + len).unwrap_or_default();
+                match std::str::from_utf8(slice) {
+                    Ok(s) => Cow::Borrowed(s),
+                    Err(_) => lossy(slice),
+                }
+            }
+            Some(bytes) => match String::from_utf8(bytes) {
+                Ok(s) => Cow::Owned(s),
+                Err(e) => lossy(e.as_bytes()),
+            },
+        };
         let offs = match self.offs {
             None if text.len() == len => Offsets::Run(base),
             offs => {
@@ -713,7 +766,7 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<Vec<String>> {
-        tokenize(text).commands.iter().map(|c| c.words.iter().map(|w| w.text.clone()).collect()).collect()
+        tokenize(text).commands.iter().map(|c| c.words.iter().map(|w| w.text.to_string()).collect()).collect()
     }
 
     #[test]
@@ -772,7 +825,7 @@ mod tests {
         assert!(c.words[2].expansion && !c.words[2].expression);
         assert!(c.words[3].expansion);
         assert_eq!(
-            s.commands[1].words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
+            s.commands[1].words.iter().map(|w| w.text.as_ref()).collect::<Vec<_>>(),
             ["cml", "asset", "publish", "p.png", "--md"]
         );
         assert_eq!(s.commands[1].words[0].start, 56);
@@ -784,7 +837,7 @@ mod tests {
     fn ci_expressions_in_single_quotes_and_gitlab_inputs_are_expressions() {
         let s = tokenize("cml --a='${{ matrix.cloud }}' --b=$[[ inputs.cloud ]] --c='$[[ inputs.r ]]' --d=$[ 1 + 2 ] --e='$X'");
         let w = &s.commands[0].words;
-        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
+        let texts: Vec<&str> = w.iter().map(|w| w.text.as_ref()).collect();
         assert_eq!(
             texts,
             [
@@ -824,5 +877,34 @@ mod tests {
             let _ = tokenize(t);
         }
         assert_eq!(words("é ü"), vec![vec!["é", "ü"]]);
+    }
+
+    #[test]
+    fn words_borrow_the_input_unless_quotes_or_escapes_change_them() {
+        let text = "cml --a=b \"q\"x $'n\\n' d\\ e 'f'g --h=${{ x }} é";
+        let s = tokenize(text);
+        let w = &s.commands[0].words;
+        let got: Vec<(&str, bool)> =
+            w.iter().map(|w| (w.text.as_ref(), matches!(w.text, Cow::Borrowed(_)))).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("cml", true),
+                ("--a=b", true),
+                // The quote is removed, and `q` is the input at its offset: still a slice.
+                ("qx", false),
+                // `$'n\n'`: the escape becomes a line feed, not the `n` it is written with.
+                ("n\n", false),
+                ("d e", false),
+                ("fg", false),
+                ("--h=${{ x }}", true),
+                ("é", true),
+            ]
+        );
+        // Offsets of a borrowed word and of a copied one.
+        assert_eq!(w[1].sub_range(4, 5), (8, 9));
+        assert_eq!(&text[w[2].sub_range(0, 1).0..w[2].sub_range(0, 1).1], "q");
+        assert_eq!(&text[w[2].sub_range(1, 2).0..w[2].sub_range(1, 2).1], "x");
+        assert_eq!(w[3].sub_range(1, 2), (19, 20));
     }
 }
