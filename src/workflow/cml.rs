@@ -1,6 +1,8 @@
 //! The `cml` command model: finds every invocation in a shell text, parses its arguments
 //! the way yargs (strict mode) does, and reports what CML 0.20.6 would reject or ignore.
 
+use std::borrow::Cow;
+
 use foldhash::{HashMap, HashMapExt};
 
 use crate::codes;
@@ -31,8 +33,9 @@ pub enum InvocationKind {
 /// One option as written on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParsedOption {
-    /// Canonical name (`driver-token` for `--token`), or the written name when unknown.
-    pub name: String,
+    /// Canonical name (`driver-token` for `--token`, borrowed from the tables), or the
+    /// written name when unknown.
+    pub name: Cow<'static, str>,
     pub known: bool,
     /// `--no-x` or `--x=false` on a boolean.
     pub negated: bool,
@@ -632,37 +635,29 @@ impl<'a> Analyzer<'a> {
                 consumed = 2;
             }
             let end = if consumed > 1 { args[i + consumed - 1].word.end } else { w.end };
-            let canonical = spec.map_or(name.to_string(), |s| s.name.clone());
+            let canonical =
+                spec.map_or_else(|| Cow::Owned(name.to_string()), |s| Cow::Borrowed(s.name.as_str()));
             if !known && !w.expansion {
                 self.unknown_option(id, w, dashes, name, name_r);
             }
+            let value_neg =
+                spec.is_some() && ty == OptType::Boolean && value.as_ref().is_some_and(|v| v.0 == "false");
             if let Some(spec) = spec {
-                let value_neg = ty == OptType::Boolean && value.as_ref().is_some_and(|v| v.0 == "false");
-                inv.options.push(ParsedOption {
-                    name: canonical,
-                    known: true,
-                    negated: negated || value_neg,
-                    span: self.span((w.start, end)),
-                    name_span: self.span(name_r),
-                    value: value.as_ref().map(|v| v.0.clone()),
-                    value_span: value.as_ref().map(|v| self.span(v.1)),
-                    dynamic: value.as_ref().is_some_and(|v| v.2),
-                    dropped: arg.dropped,
-                });
                 self.check_value(id, spec, negated, w, eq, value.as_ref(), name_r);
-            } else {
-                inv.options.push(ParsedOption {
-                    name: canonical,
-                    known: false,
-                    negated: false,
-                    span: self.span((w.start, end)),
-                    name_span: self.span(name_r),
-                    value: value.as_ref().map(|v| v.0.clone()),
-                    value_span: value.as_ref().map(|v| self.span(v.1)),
-                    dynamic: value.as_ref().is_some_and(|v| v.2),
-                    dropped: arg.dropped,
-                });
             }
+            let (value_span, dynamic) =
+                (value.as_ref().map(|v| self.span(v.1)), value.as_ref().is_some_and(|v| v.2));
+            inv.options.push(ParsedOption {
+                name: canonical,
+                known: spec.is_some(),
+                negated: spec.is_some() && (negated || value_neg),
+                span: self.span((w.start, end)),
+                name_span: self.span(name_r),
+                value: value.map(|v| v.0),
+                value_span,
+                dynamic,
+                dropped: arg.dropped,
+            });
             i += consumed;
         }
     }
@@ -859,7 +854,8 @@ impl<'a> Analyzer<'a> {
         let present: Vec<&ParsedOption> = inv.options.iter().filter(|o| o.known && !o.negated).collect();
         for (k, b) in present.iter().enumerate() {
             let Some(bs) = f.option(id, &b.name) else { continue };
-            if let Some(a) = present[..k].iter().find(|a| a.name != b.name && bs.conflicts.contains(&a.name))
+            if let Some(a) =
+                present[..k].iter().find(|a| a.name != b.name && bs.conflicts.iter().any(|c| *c == a.name))
             {
                 self.diags.push(Diagnostic::error(
                     codes::CML_CONFLICTING_OPTIONS,
@@ -995,7 +991,7 @@ impl<'a> Analyzer<'a> {
                         .to_string(),
                 ));
             }
-            match (o.name.as_str(), self.ctx.forge) {
+            match (o.name.as_ref(), self.ctx.forge) {
                 ("docker-volumes", Forge::GitHub | Forge::Bitbucket) => {
                     self.diags.push(Diagnostic::warning(
                         codes::CML_OPTION_IGNORED_FORGE,

@@ -697,8 +697,12 @@ impl<'a> WordBuf<'a> {
     /// unless an escape was translated).
     fn push_run(&mut self, run: &[u8], at: usize) {
         let next = self.base.map_or(at, |b| b + self.len);
+        // `run` is usually the input itself (same address): no need to compare bytes.
+        let is_input = |s: &[u8]| std::ptr::eq(s.as_ptr(), run.as_ptr()) || s == run;
         if self.bytes.is_none()
-            && (self.offs.is_some() || next != at || self.input.get(at..at + run.len()) != Some(run))
+            && (self.offs.is_some()
+                || next != at
+                || !self.input.get(at..at + run.len()).is_some_and(is_input))
         {
             // No longer a slice of the input: copy what it was so far.
             let base = self.base.unwrap_or(at);

@@ -411,7 +411,8 @@ impl<'a> Parser<'a> {
         if pairs.len() < 2 {
             return;
         }
-        let keys = pairs.iter().filter_map(|&(k, _)| {
+        // The keys that count: scalars other than the merge key `<<`.
+        let key = |k: NodeId| {
             let node = &self.y.nodes[k.0 as usize];
             match &node.kind {
                 NodeKind::Scalar(Scalar { value, style, .. })
@@ -421,19 +422,28 @@ impl<'a> Parser<'a> {
                 }
                 _ => None,
             }
-        });
+        };
         let mut dups = Vec::new();
         if pairs.len() <= 16 {
-            // Small mappings: pairwise comparison, no allocation.
-            let keys: Vec<(&str, Span)> = keys.collect();
-            for (i, &(v, span)) in keys.iter().enumerate() {
-                if let Some(&(_, first)) = keys[..i].iter().find(|(w, _)| *w == v) {
-                    dups.push((span, first, v.to_string()));
+            // Small mappings: pairwise, no allocation, and only keys of equal
+            // fingerprints are read.
+            let fps = &self.y.fingerprints;
+            let fp = |k: NodeId| fps.get(k.0 as usize).copied().unwrap_or(super::NO_FINGERPRINT);
+            for (i, &(k, _)) in pairs.iter().enumerate().skip(1) {
+                let f = fp(k);
+                let earlier = pairs[..i].iter().filter(|&&(e, _)| fp(e) == f);
+                for &(e, _) in earlier {
+                    if let (Some((v, span)), Some((w, first))) = (key(k), key(e)) {
+                        if v == w {
+                            dups.push((span, first, v.to_string()));
+                            break;
+                        }
+                    }
                 }
             }
         } else {
             let mut seen: HashMap<&str, Span> = HashMap::with_capacity(pairs.len());
-            for (v, span) in keys {
+            for (v, span) in pairs.iter().filter_map(|&(k, _)| key(k)) {
                 match seen.get(v) {
                     Some(&first) => dups.push((span, first, v.to_string())),
                     None => {

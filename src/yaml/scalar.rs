@@ -327,7 +327,8 @@ pub(crate) fn block(
     }
     let style = if folded { ScalarStyle::Folded } else { ScalarStyle::Literal };
     let mut map = SourceMap::builder();
-    let mut out = String::new();
+    // The value is at most as long as its source: one allocation.
+    let mut out = String::with_capacity(ts_end.saturating_sub(i));
     if i >= bytes.len() {
         map.finish(i);
         return Scalar { style, value: out, map };
