@@ -268,6 +268,7 @@ impl Splice {
             }
         };
         let mut text = std::mem::take(&mut y.source);
+        let old_len = text.len();
         text.replace_range(a..b, insert);
         let new_count = region.nodes.len() - 1;
         let dn = new_count as isize - (end - key) as isize;
@@ -326,7 +327,11 @@ impl Splice {
                 d.root = d.root.map(shift_id);
                 continue;
             }
-            match (pre(d.span.start), pre(d.span.end)) {
+            // A document that ran to the end of the text still does (the edit is inside
+            // it), even when its root ended there too: without a final line break the
+            // two ends coincide, and the root's new end may now fall before a break.
+            let end = if d.span.end == old_len { Some(shift(d.span.end)) } else { pre(d.span.end) };
+            match (pre(d.span.start), end) {
                 (Some(s), Some(e)) => d.span = Span::new(s, e),
                 _ => return Err(text),
             }

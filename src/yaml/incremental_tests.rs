@@ -19,6 +19,8 @@ fn inputs() -> Vec<String> {
     for t in [WORKFLOW, PARAMS, MISC, DUPS] {
         out.push(t.to_string());
         out.push(t.replace('\n', "\r\n"));
+        // No line break at the end: the last document then ends where its content does.
+        out.push(t.trim_end_matches('\n').to_string());
     }
     out
 }
@@ -126,6 +128,20 @@ fn random_edits_equal_a_full_parse() {
 }
 
 /// Typing inside values, as in an editor: every keystroke takes the incremental path.
+/// Deleting the last entry of a file that has no final line break: the document now ends
+/// after the line break that ended the previous entry, as a full parse says.
+#[test]
+fn deleting_the_last_line_of_a_file_without_a_final_break() {
+    let text = "a: 1\nc:\n  d: x\n  e: y";
+    let got = try_reparse(parse(text), Span::new(15, 21), "");
+    let full = parse("a: 1\nc:\n  d: x\n");
+    assert_eq!(full.docs[0].span, Span::new(0, 15));
+    match got {
+        Ok(y) => assert!(y == full, "incremental: {:?}\nfull: {:?}", y.docs, full.docs),
+        Err(t) => assert_eq!(t, "a: 1\nc:\n  d: x\n"),
+    }
+}
+
 #[test]
 fn typing_in_values_is_incremental() {
     for text in inputs() {
