@@ -431,14 +431,12 @@ impl<'a> Parser<'a> {
             let fp = |k: NodeId| fps.get(k.0 as usize).copied().unwrap_or(super::NO_FINGERPRINT);
             for (i, &(k, _)) in pairs.iter().enumerate().skip(1) {
                 let f = fp(k);
-                let earlier = pairs[..i].iter().filter(|&&(e, _)| fp(e) == f);
-                for &(e, _) in earlier {
-                    if let (Some((v, span)), Some((w, first))) = (key(k), key(e)) {
-                        if v == w {
-                            dups.push((span, first, v.to_string()));
-                            break;
-                        }
-                    }
+                let mut same = pairs[..i].iter().filter(|&&(e, _)| fp(e) == f).peekable();
+                // The key's node is read only when an earlier key may equal it.
+                let Some((v, span)) = same.peek().and_then(|_| key(k)) else { continue };
+                let first = same.find_map(|&(e, _)| key(e).filter(|&(w, _)| w == v).map(|(_, first)| first));
+                if let Some(first) = first {
+                    dups.push((span, first, v.to_string()));
                 }
             }
         } else {

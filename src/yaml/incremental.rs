@@ -314,7 +314,7 @@ impl Splice {
         for p in y.problems.iter_mut() {
             for sp in std::iter::once(&mut p.span).chain(p.first.as_mut()) {
                 if sp.start >= old_end {
-                    *sp = Span::new(shift(sp.start), shift(sp.end));
+                    *sp = sp.shifted(delta);
                 }
             }
         }
@@ -323,7 +323,7 @@ impl Splice {
                 continue;
             }
             if d.span.start >= old_end {
-                d.span = Span::new(shift(d.span.start), shift(d.span.end));
+                d.span = d.span.shifted(delta);
                 d.root = d.root.map(shift_id);
                 continue;
             }
@@ -345,7 +345,7 @@ impl Splice {
             y.fingerprints.clear();
         }
         let new_nodes = region.nodes.into_iter().skip(1).map(|mut n| {
-            n.span = Span::new(n.span.start + ls, n.span.end + ls);
+            n.span = n.span.shifted(ls as isize);
             match &mut n.kind {
                 NodeKind::Mapping(pairs) => {
                     for (k, v) in pairs.iter_mut() {
@@ -362,7 +362,7 @@ impl Splice {
                 NodeKind::Alias { .. } | NodeKind::Null => {}
             }
             if let Some((_, s)) = n.props.as_mut().and_then(|p| p.tag.as_mut()) {
-                *s = Span::new(s.start + ls, s.end + ls);
+                *s = s.shifted(ls as isize);
             }
             n
         });
@@ -372,10 +372,10 @@ impl Splice {
         if delta != 0 || dn != 0 {
             for n in &mut y.nodes[after..] {
                 if delta != 0 {
-                    n.span = Span::new(shift(n.span.start), shift(n.span.end));
+                    n.span = n.span.shifted(delta);
                     if let Some(p) = &mut n.props {
                         for (_, s) in p.anchor.iter_mut().chain(p.tag.iter_mut()) {
-                            *s = Span::new(shift(s.start), shift(s.end));
+                            *s = s.shifted(delta);
                         }
                     }
                 }
@@ -400,13 +400,12 @@ impl Splice {
         // Comments: the region's replace the old region's; later ones move.
         let first = y.comments.partition_point(|c| c.span.start < ls);
         let last = y.comments.partition_point(|c| c.span.start < old_end);
-        let region_comments =
-            region.comments.iter().map(|c| Comment { span: Span::new(c.span.start + ls, c.span.end + ls) });
+        let region_comments = region.comments.iter().map(|c| Comment { span: c.span.shifted(ls as isize) });
         y.comments.splice(first..last, region_comments);
         let moved = first + region.comments.len();
         if delta != 0 {
             for c in &mut y.comments[moved..] {
-                c.span = Span::new(shift(c.span.start), shift(c.span.end));
+                c.span = c.span.shifted(delta);
             }
         }
         y.source = text;

@@ -233,19 +233,29 @@ const LONG_FP: u64 = 1 << 62;
 /// packed whole (see [`fingerprint_is_exact`]): equal fingerprints mean equal values.
 /// A longer one is hashed: different fingerprints mean different values. Never
 /// [`NO_FINGERPRINT`].
-pub fn key_fingerprint(s: &str) -> u64 {
+pub const fn key_fingerprint(s: &str) -> u64 {
     let b = s.as_bytes();
     let n = b.len();
-    if n <= 7 {
-        let mut packed = [0u8; 8];
-        packed[..n].copy_from_slice(b);
-        return SCALAR_FP | ((n as u64) << 56) | u64::from_le_bytes(packed);
+    // Bytes `i..i + len` as a little-endian number (`const`: no slice conversions).
+    const fn le(b: &[u8], i: usize, len: usize) -> u64 {
+        let mut v = 0u64;
+        let mut j = 0;
+        while j < len {
+            v |= (b[i + j] as u64) << (8 * j);
+            j += 1;
+        }
+        v
     }
-    let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
-    let h = (word(0) ^ word(n - 8).rotate_left(29) ^ (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    if n <= 7 {
+        return SCALAR_FP | ((n as u64) << 56) | le(b, 0, n);
+    }
+    let h = (le(b, 0, 8) ^ le(b, n - 8, 8).rotate_left(29) ^ (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
         .wrapping_mul(0xff51_afd7_ed55_8ccd);
     SCALAR_FP | LONG_FP | (h >> 2)
 }
+
+/// The fingerprint of the merge key `<<`.
+pub(crate) const MERGE_FINGERPRINT: u64 = key_fingerprint("<<");
 
 /// Whether equal fingerprints `fp` imply equal values (the value has at most 7 bytes).
 pub fn fingerprint_is_exact(fp: u64) -> bool {

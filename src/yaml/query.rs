@@ -90,7 +90,7 @@ impl Yaml {
     fn is_merge_key(&self, key: NodeId) -> bool {
         // A scalar whose fingerprint is not `<<`'s is not a merge key: no node read.
         if let Some(f) = self.fingerprint(key) {
-            if f != super::NO_FINGERPRINT && f != super::key_fingerprint("<<") {
+            if f != super::NO_FINGERPRINT && f != super::MERGE_FINGERPRINT {
                 return false;
             }
         }
@@ -151,20 +151,17 @@ impl Yaml {
         // One pass: the last explicit entry wins; note `<<` keys on the way for the merged
         // lookup. (Hot: rules look keys up in every job and step.)
         let mut merges = false;
-        let fps = &self.fingerprints;
-        let fast = fps.len() == self.nodes.len();
-        let (want, merge) = (super::key_fingerprint(key), super::key_fingerprint("<<"));
-        let exact = super::fingerprint_is_exact(want);
+        let want = super::key_fingerprint(key);
+        let exact = super::fingerprint_is_exact(want) && want != super::MERGE_FINGERPRINT;
         for &(k, v) in self.pairs(map).iter().rev() {
             // From the fingerprint alone: a scalar key that cannot match is skipped, and
             // a short one that matches is taken, without reading its node. Alias keys
             // (no fingerprint) and `<<` need the node.
-            if fast {
-                let f = fps.get(k.0 as usize).copied().unwrap_or(super::NO_FINGERPRINT);
-                if f == want && exact && want != merge {
+            if let Some(f) = self.fingerprint(k) {
+                if f == want && exact {
                     return Some((k, v));
                 }
-                if f != super::NO_FINGERPRINT && f != want && f != merge {
+                if f != super::NO_FINGERPRINT && f != want && f != super::MERGE_FINGERPRINT {
                     continue;
                 }
             }
