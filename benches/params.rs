@@ -37,7 +37,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let doc = ParamsDoc::parse(path, Arc::from(black_box(text.as_str())));
                 let yaml = &doc.yaml.as_ref().expect("a YAML file").1;
-                let input = FileInput { path, text: &text, kind, yaml: Some(yaml), shell_memo: None };
+                let input = FileInput { yaml: Some(yaml), ..FileInput::new(path, &text, kind) };
                 black_box((analyze(&input, &ws, &settings), doc))
             })
         });
@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
                 || tree.clone(),
                 |tree| {
                     let yaml = cml_lsp::yaml::reparse(tree, Span::new(at, at), "7");
-                    let input = FileInput { path, text: &edited, kind, yaml: Some(&yaml), shell_memo: None };
+                    let input = FileInput { yaml: Some(&yaml), ..FileInput::new(path, &edited, kind) };
                     black_box((analyze(&input, &ws, &settings), yaml))
                 },
                 BatchSize::LargeInput,
@@ -76,13 +76,7 @@ fn bench(c: &mut Criterion) {
                 || tree.clone(),
                 |tree| {
                     let yaml = cml_lsp::yaml::reparse(tree, Span::new(at, at), "7");
-                    let input = FileInput {
-                        path: &in_repo,
-                        text: &edited,
-                        kind,
-                        yaml: Some(&yaml),
-                        shell_memo: None,
-                    };
+                    let input = FileInput { yaml: Some(&yaml), ..FileInput::new(&in_repo, &edited, kind) };
                     black_box((analyze(&input, &ws, &settings), yaml))
                 },
                 BatchSize::LargeInput,

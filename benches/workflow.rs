@@ -8,7 +8,8 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion};
 
 use cml_lsp::analysis::{analyze, FileInput};
 use cml_lsp::config::Settings;
@@ -59,29 +60,7 @@ fn bench(c: &mut Criterion) {
             ))
         })
     });
-    // What a keystroke in a `run:` script costs the server on this file: the cached tree is
-    // reparsed around the edit, then every rule runs; the shell analyses of the other
-    // scripts come from the document's memo of its previous analysis.
-    let at = text.rfind("dvc repro train-").map_or(0, |i| i + "dvc repro train-".len());
-    let mut edited = text.clone();
-    edited.insert(at, 'x');
-    g.bench_function("keystroke: incremental reparse + diagnostics", |b| {
-        b.iter_batched(
-            || (yaml.clone(), warm_memo(path, &text, &yaml)),
-            |(tree, memo)| {
-                let y = cml_lsp::yaml::reparse(tree, cml_lsp::diag::Span::new(at, at), "x");
-                let input = FileInput {
-                    path,
-                    text: &edited,
-                    kind: FileKind::GithubWorkflow,
-                    yaml: Some(&y),
-                    shell_memo: Some(&memo),
-                };
-                black_box((analyze(&input, &ws, &settings), y, memo))
-            },
-            BatchSize::PerIteration,
-        )
-    });
+    keystroke(&mut g, path, &text, BatchSize::PerIteration);
     g.finish();
 
     let small = common::workflow(29);
@@ -89,36 +68,44 @@ fn bench(c: &mut Criterion) {
     g.bench_function("analyze", |b| {
         b.iter(|| analyze(&FileInput::new(path, black_box(&small), FileKind::GithubWorkflow), &ws, &settings))
     });
-    // A character typed in a `run:` script, as the server does it.
-    let at = small.rfind("dvc repro train-").map_or(0, |i| i + "dvc repro train-".len());
-    let mut edited = small.clone();
+    keystroke(&mut g, path, &small, BatchSize::SmallInput);
+    g.finish();
+}
+
+/// What a character typed in a `run:` script costs the server: the cached tree is
+/// reparsed around the edit, then every rule runs; the shell analyses of the other scripts
+/// come from the document's memo of its previous analysis.
+fn keystroke(g: &mut BenchmarkGroup<'_, WallTime>, path: &Path, text: &str, batch: BatchSize) {
+    let (ws, settings) = (DiskWorkspace::default(), Settings::default());
+    let at = text.rfind("dvc repro train-").map_or(0, |i| i + "dvc repro train-".len());
+    let mut edited = text.to_string();
     edited.insert(at, 'x');
-    let tree = cml_lsp::yaml::parse(&small);
+    let tree = cml_lsp::yaml::parse(text);
     g.bench_function("keystroke: incremental reparse + diagnostics", |b| {
         b.iter_batched(
-            || (tree.clone(), warm_memo(path, &small, &tree)),
+            || (tree.clone(), warm_memo(path, text, &tree)),
             |(tree, memo)| {
                 let yaml = cml_lsp::yaml::reparse(tree, cml_lsp::diag::Span::new(at, at), "x");
                 let input = FileInput {
-                    path,
-                    text: &edited,
-                    kind: FileKind::GithubWorkflow,
                     yaml: Some(&yaml),
                     shell_memo: Some(&memo),
+                    ..FileInput::new(path, &edited, FileKind::GithubWorkflow)
                 };
                 black_box((analyze(&input, &ws, &settings), yaml, memo))
             },
-            BatchSize::SmallInput,
+            batch,
         )
     });
-    g.finish();
 }
 
 /// A document's shell memo after the server analysed `text` once.
 fn warm_memo(path: &std::path::Path, text: &str, yaml: &cml_lsp::yaml::Yaml) -> ShellMemo {
     let memo = ShellMemo::new();
-    let input =
-        FileInput { path, text, kind: FileKind::GithubWorkflow, yaml: Some(yaml), shell_memo: Some(&memo) };
+    let input = FileInput {
+        yaml: Some(yaml),
+        shell_memo: Some(&memo),
+        ..FileInput::new(path, text, FileKind::GithubWorkflow)
+    };
     analyze(&input, &DiskWorkspace::default(), &Settings::default());
     memo
 }

@@ -391,13 +391,11 @@ async fn generate_workflow_creates_the_file_through_apply_edit() {
     assert_eq!(ops[1]["textDocument"]["uri"], Value::String(uri));
     assert_eq!(ops[1]["edits"][0]["newText"], Value::String(text.to_string()));
     // The generated file passes our own checks.
-    let file = cml_lsp::analysis::FileInput {
-        path: std::path::Path::new(".github/workflows/cml.yml"),
+    let file = cml_lsp::analysis::FileInput::new(
+        std::path::Path::new(".github/workflows/cml.yml"),
         text,
-        kind: cml_lsp::kind::FileKind::GithubWorkflow,
-        yaml: None,
-        shell_memo: None,
-    };
+        cml_lsp::kind::FileKind::GithubWorkflow,
+    );
     let ws = cml_lsp::workspace::DiskWorkspace::default();
     assert_eq!(cml_lsp::analysis::analyze(&file, &ws, &Default::default()), vec![]);
 

@@ -49,7 +49,7 @@ fn our_errors(project: &Path) -> Vec<String> {
     for p in all {
         let Some(kind) = kind_of(&p) else { continue };
         let text = ws.read_text(&p).expect("readable");
-        let input = FileInput { path: &p, text: &text, kind, yaml: None, shell_memo: None };
+        let input = FileInput::new(&p, &text, kind);
         let idx = LineIndex::new(&text);
         for d in analyze_with(&input, &ws, &Settings::default(), &NoHead) {
             if d.severity != Severity::Error {

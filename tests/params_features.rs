@@ -38,7 +38,7 @@ fn at(text: &str, needle: &str) -> usize {
 #[test]
 fn hover_shows_value_head_value_and_file() {
     let (_t, _p, d, ws) = project();
-    let input = FileInput { path: &d, text: DVC, kind: FileKind::DvcYaml, yaml: None, shell_memo: None };
+    let input = FileInput::new(&d, DVC, FileKind::DvcYaml);
     let off = at(DVC, "train.lr\n") + 7;
     let h = api::hover_with(&input, &ws, off, &FakeHead("train:\n  lr: 0.1\n")).unwrap();
     assert_eq!(h.markdown, "`train.lr` = `0.01` (float)\n\nin `params.yaml`\n\nat HEAD: `0.1`");
@@ -48,13 +48,7 @@ fn hover_shows_value_head_value_and_file() {
 #[test]
 fn hover_on_params_key_lists_stages() {
     let (_t, p, _d, ws) = project();
-    let input = FileInput {
-        path: &p,
-        text: PARAMS,
-        kind: FileKind::Params(ParamsFormat::Yaml),
-        yaml: None,
-        shell_memo: None,
-    };
+    let input = FileInput::new(&p, PARAMS, FileKind::Params(ParamsFormat::Yaml));
     let h = api::hover_with(&input, &ws, at(PARAMS, "epochs"), &FakeHead(PARAMS)).unwrap();
     assert_eq!(h.markdown, "`train.epochs` = `3` (int)\n\nin `params.yaml`\n\nused by: `fit`");
 }
@@ -62,7 +56,7 @@ fn hover_on_params_key_lists_stages() {
 #[test]
 fn definition_from_interpolation_and_params_entry() {
     let (_t, p, d, ws) = project();
-    let input = FileInput { path: &d, text: DVC, kind: FileKind::DvcYaml, yaml: None, shell_memo: None };
+    let input = FileInput::new(&d, DVC, FileKind::DvcYaml);
     let lr = Span::new(at(PARAMS, "lr"), at(PARAMS, "lr") + 2);
     let got = api::definition(&input, &ws, &Settings::default(), at(DVC, "${train.lr}") + 9);
     assert_eq!(got, vec![cml_lsp::ide::Location { path: p.clone(), span: lr }]);
@@ -74,13 +68,7 @@ fn definition_from_interpolation_and_params_entry() {
 #[test]
 fn references_and_rename_across_files() {
     let (_t, p, d, ws) = project();
-    let input = FileInput {
-        path: &p,
-        text: PARAMS,
-        kind: FileKind::Params(ParamsFormat::Yaml),
-        yaml: None,
-        shell_memo: None,
-    };
+    let input = FileInput::new(&p, PARAMS, FileKind::Params(ParamsFormat::Yaml));
     let off = at(PARAMS, "lr");
     let refs = api::references(&input, &ws, &Settings::default(), off, false);
     let s1 = at(DVC, "${train.lr}") + 8;
@@ -114,13 +102,7 @@ fn references_and_rename_across_files() {
 #[test]
 fn params_file_diagnostics() {
     let (_t, p, _d, ws) = project();
-    let input = FileInput {
-        path: &p,
-        text: PARAMS,
-        kind: FileKind::Params(ParamsFormat::Yaml),
-        yaml: None,
-        shell_memo: None,
-    };
+    let input = FileInput::new(&p, PARAMS, FileKind::Params(ParamsFormat::Yaml));
     let mut settings = Settings::default();
     settings.diagnostics.unused_params = true;
     let diags = api::analyze_with(&input, &ws, &settings, &FakeHead("train:\n  lr: 0.01\n  epochs: three\n"));
@@ -142,13 +124,7 @@ fn params_file_diagnostics() {
 #[test]
 fn outline_and_completion() {
     let (_t, p, d, ws) = project();
-    let input = FileInput {
-        path: &p,
-        text: PARAMS,
-        kind: FileKind::Params(ParamsFormat::Yaml),
-        yaml: None,
-        shell_memo: None,
-    };
+    let input = FileInput::new(&p, PARAMS, FileKind::Params(ParamsFormat::Yaml));
     let syms = api::symbols(&input, &ws, &Settings::default());
     assert_eq!(syms.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), vec!["train", "unused"]);
     assert_eq!(
@@ -156,7 +132,7 @@ fn outline_and_completion() {
         vec![("lr", Some("0.01")), ("epochs", Some("3"))]
     );
     let text = "stages:\n  fit:\n    cmd: echo ${tr}\n";
-    let input = FileInput { path: &d, text, kind: FileKind::DvcYaml, yaml: None, shell_memo: None };
+    let input = FileInput::new(&d, text, FileKind::DvcYaml);
     let c = api::completion(&input, &ws, &Settings::default(), at(text, "tr}") + 2);
     let labels: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
     assert_eq!(labels, vec!["train", "train.lr", "train.epochs", "unused", "item", "key"]);
@@ -186,7 +162,7 @@ fn type_check_follows_new_commits() {
     let tree = cml_lsp::yaml::parse(now);
     let kind = FileKind::Params(ParamsFormat::Yaml);
     let run = |yaml| {
-        let input = FileInput { path: &p, text: now, kind, yaml, shell_memo: None };
+        let input = FileInput { yaml, ..FileInput::new(&p, now, kind) };
         api::analyze(&input, &ws, &Settings::default())
             .into_iter()
             .map(|d| (now[d.span.start..d.span.end].to_string(), d.message))

@@ -575,7 +575,7 @@ fn check_one(f: &Picked, ws: &DiskWorkspace, settings: &Settings) -> FileReport 
         }
     };
     let path = f.source.clone().unwrap_or_else(|| PathBuf::from(&f.display));
-    let input = FileInput { path: &path, text: &text, kind: f.kind, yaml: None, shell_memo: None };
+    let input = FileInput::new(&path, &text, f.kind);
     let diags = analysis::analyze(&input, ws, settings);
     FileReport { path: f.display.clone(), text, diags }
 }

@@ -36,13 +36,7 @@ pub struct File {
 
 impl File {
     pub fn input(&self) -> FileInput<'_> {
-        FileInput {
-            path: &self.path,
-            text: &self.doc.text,
-            kind: self.kind,
-            yaml: self.yaml.as_deref(),
-            shell_memo: None,
-        }
+        FileInput { yaml: self.yaml.as_deref(), ..FileInput::new(&self.path, &self.doc.text, self.kind) }
     }
 
     pub fn lines(&self, enc: Encoding) -> Lines<'_> {

@@ -17,7 +17,7 @@ fn complete_at(marked: &str, kind: FileKind) -> (Vec<Completion>, usize) {
         FileKind::GitlabCi => Path::new(".gitlab-ci.yml"),
         _ => Path::new(".github/workflows/train.yml"),
     };
-    let input = FileInput { path, text: &text, kind, yaml: None, shell_memo: None };
+    let input = FileInput::new(path, &text, kind);
     (completion(&input, &DiskWorkspace::default(), &Settings::default(), offset), offset)
 }
 
