@@ -6,6 +6,11 @@
 //!   comments (100,000 keys: about 130,000 lines, 2.4 MB).
 #![allow(dead_code)]
 
+/// The allocator of the `cml-lsp` binary (see `src/main.rs`), so the figures are the
+/// product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A GitHub workflow with `jobs` jobs: `deploy-i` launches a runner labelled `cml-i`,
 /// `train-i` runs on it.
 pub fn workflow(jobs: usize) -> String {
