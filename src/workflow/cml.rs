@@ -172,7 +172,7 @@ pub fn may_name_cml(text: &str) -> bool {
         }
         (i < b.len() && b[i] == want).then_some(i + 1)
     };
-    b.iter().enumerate().any(|(i, &c)| c == b'c' && next(i + 1, b'm').and_then(|j| next(j, b'l')).is_some())
+    memchr::memchr_iter(b'c', b).any(|i| next(i + 1, b'm').and_then(|j| next(j, b'l')).is_some())
 }
 
 fn collect_exports(cmd: &SimpleCommand, map: &SourceMap, out: &mut Vec<(String, Option<String>, Span)>) {
@@ -1126,7 +1126,9 @@ pub(crate) fn takes_as_value(t: &str) -> bool {
 }
 
 fn is_negative_number(t: &str) -> bool {
-    t.len() > 1 && t.starts_with('-') && is_js_number(t)
+    // After the sign, a number starts with a digit, `.` or `Infinity`: most option words
+    // are decided by their second byte.
+    t.starts_with('-') && matches!(t.as_bytes().get(1), Some(b'0'..=b'9' | b'.' | b'I')) && is_js_number(t)
 }
 
 /// A number as JavaScript's `Number()` reads it (decimal, exponent, hex/octal/binary).

@@ -118,13 +118,13 @@ pub struct Script<'a> {
 /// Tokenizes `text`.
 pub fn tokenize(text: &str) -> Script<'_> {
     let mut out = Vec::new();
-    let mut lx = Lexer { b: text.as_bytes(), pos: 0, end: text.len(), subs: Vec::new() };
+    let mut lx = Lexer { t: text, b: text.as_bytes(), pos: 0, end: text.len(), subs: Vec::new() };
     lx.run(&mut out);
     // Substitutions found while lexing; their own substitutions are appended as we go.
     let mut i = 0;
     while i < lx.subs.len() {
         let (s, e) = lx.subs[i];
-        let mut sub = Lexer { b: text.as_bytes(), pos: s, end: e, subs: Vec::new() };
+        let mut sub = Lexer { t: text, b: text.as_bytes(), pos: s, end: e, subs: Vec::new() };
         sub.run(&mut out);
         lx.subs.extend(sub.subs);
         i += 1;
@@ -137,6 +137,7 @@ pub fn tokenize(text: &str) -> Script<'_> {
 }
 
 struct Lexer<'a> {
+    t: &'a str,
     b: &'a [u8],
     pos: usize,
     end: usize,
@@ -542,7 +543,7 @@ impl<'a> Lexer<'a> {
 
     fn word(&mut self) -> Word<'a> {
         let start = self.pos;
-        let mut w = WordBuf::new(self.b);
+        let mut w = WordBuf::new(self.t);
         while self.pos < self.end {
             let c = self.b[self.pos];
             match c {
@@ -619,9 +620,15 @@ impl<'a> Lexer<'a> {
                             }
                             b'$' => self.dollar(&mut w),
                             b'`' => self.backtick(&mut w),
-                            o => {
-                                w.push(o, self.pos);
-                                self.pos += 1;
+                            _ => {
+                                // The run of bytes up to the next one with a meaning here.
+                                let run = self.b[self.pos..self.end]
+                                    .iter()
+                                    .position(|&c| matches!(c, b'"' | b'\\' | b'$' | b'`'))
+                                    .unwrap_or(self.end - self.pos)
+                                    .max(1);
+                                w.push_run(&self.b[self.pos..self.pos + run], self.pos);
+                                self.pos += run;
                             }
                         }
                     }
@@ -658,7 +665,7 @@ fn is_word_end(c: u8) -> bool {
 /// pushed is the input byte at the next offset; the first one that is not (after a
 /// quote, an escape, a gap) makes it copy them.
 struct WordBuf<'a> {
-    input: &'a [u8],
+    input: &'a str,
     /// The bytes, once they are not a slice of the input.
     bytes: Option<Vec<u8>>,
     /// Bytes so far.
@@ -675,7 +682,7 @@ struct WordBuf<'a> {
 }
 
 impl<'a> WordBuf<'a> {
-    fn new(input: &'a [u8]) -> WordBuf<'a> {
+    fn new(input: &'a str) -> WordBuf<'a> {
         WordBuf {
             input,
             bytes: None,
@@ -702,12 +709,12 @@ impl<'a> WordBuf<'a> {
         if self.bytes.is_none()
             && (self.offs.is_some()
                 || next != at
-                || !self.input.get(at..at + run.len()).is_some_and(is_input))
+                || !self.input.as_bytes().get(at..at + run.len()).is_some_and(is_input))
         {
             // No longer a slice of the input: copy what it was so far.
             let base = self.base.unwrap_or(at);
             let mut bytes = Vec::with_capacity(self.len + run.len() + 8);
-            bytes.extend_from_slice(self.input.get(base..base + self.len).unwrap_or_default());
+            bytes.extend_from_slice(self.input.as_bytes().get(base..base + self.len).unwrap_or_default());
             self.bytes = Some(bytes);
         }
         match (&mut self.offs, self.base) {
@@ -731,13 +738,12 @@ impl<'a> WordBuf<'a> {
         let base = self.base.unwrap_or(start);
         let lossy = |b: &[u8]| Cow::Owned(String::from_utf8_lossy(b).into_owned());
         let text: Cow<'a, str> = match self.bytes {
-            None => {
-                let slice = self.input.get(base..base + len).unwrap_or_default();
-                match std::str::from_utf8(slice) {
-                    Ok(s) => Cow::Borrowed(s),
-                    Err(_) => lossy(slice),
-                }
-            }
+            // Words start and end at ASCII delimiters or the ends of the text, so the
+            // slice is on char boundaries (checked, not assumed).
+            None => match self.input.get(base..base + len) {
+                Some(s) => Cow::Borrowed(s),
+                None => lossy(self.input.as_bytes().get(base..base + len).unwrap_or_default()),
+            },
             Some(bytes) => match String::from_utf8(bytes) {
                 Ok(s) => Cow::Owned(s),
                 Err(e) => lossy(e.as_bytes()),

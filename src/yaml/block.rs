@@ -139,6 +139,9 @@ pub(crate) struct Parser<'a> {
     /// Where the document's root ends in the raw text (a block collection ends after
     /// its last line break, a block scalar after its trailing empty lines).
     raw_end: usize,
+    /// Whether the text holds a `\r`: without one, a line ends only at `\n`, and
+    /// [`Parser::plain_line`] can search for its stops with memchr.
+    has_cr: bool,
 }
 
 fn is_break(b: u8) -> bool {
@@ -176,6 +179,7 @@ pub(crate) fn parse(text: &str) -> Yaml {
         comment_end: 0,
         quote_reach: [0; 2],
         raw_end: 0,
+        has_cr: memchr::memchr(b'\r', text.as_bytes()).is_some(),
     };
     p.run();
     let mut y = p.y;
@@ -195,12 +199,10 @@ impl<'a> Parser<'a> {
 
     /// End of the line containing `i` (position of the break or the end of the text).
     fn line_end(&self, i: usize) -> usize {
-        let b = self.b;
-        let mut j = i;
-        while j < b.len() && !is_break(b[j]) {
-            j += 1;
+        match self.b.get(i..) {
+            Some(rest) => memchr::memchr2(b'\n', b'\r', rest).map_or(self.b.len(), |k| i + k),
+            None => i,
         }
-        j
     }
 
     fn after_break(&self, i: usize) -> usize {
@@ -917,7 +919,18 @@ impl<'a> Parser<'a> {
     }
 
     /// `&anchor` and `!tag` at `p`; returns them and the position after them.
-    fn props(&self, mut p: usize, flow: bool) -> (Props, usize) {
+    #[inline]
+    fn props(&self, p: usize, flow: bool) -> (Props, usize) {
+        if matches!(self.at(p), b'&' | b'!') {
+            self.props_at(p, flow)
+        } else {
+            ((None, None), p)
+        }
+    }
+
+    /// [`Parser::props`] where one starts at `p`.
+    #[inline(never)]
+    fn props_at(&self, mut p: usize, flow: bool) -> (Props, usize) {
         let mut props: Props = (None, None);
         loop {
             let c = self.at(p);
@@ -1061,6 +1074,9 @@ impl<'a> Parser<'a> {
     /// A plain scalar's text on one line from `i`: returns its end (trailing white space
     /// excluded) and whether it stopped at the line end.
     fn plain_line(&self, i: usize, flow: bool) -> (usize, bool) {
+        if !flow && !self.has_cr {
+            return self.plain_line_lf(i);
+        }
         let b = self.b;
         let mut j = i;
         let mut end = i;
@@ -1085,6 +1101,40 @@ impl<'a> Parser<'a> {
             end = j;
         }
         (end, true)
+    }
+
+    /// [`Parser::plain_line`] in block context in a text without `\r`: the scalar stops
+    /// at a line break, at `:` before white space or a break, or at `#` after white
+    /// space; memchr finds the candidates.
+    fn plain_line_lf(&self, i: usize) -> (usize, bool) {
+        let b = self.b;
+        let trimmed = |e: usize| {
+            let mut e = e;
+            while e > i && is_ws(b[e - 1]) {
+                e -= 1;
+            }
+            e
+        };
+        let mut j = i;
+        while let Some(k) = b.get(j..).and_then(|rest| memchr::memchr3(b'\n', b':', b'#', rest)) {
+            let at = j + k;
+            match b[at] {
+                b'\n' => return (trimmed(at), true),
+                b':' => {
+                    let n = self.at(at + 1);
+                    if at + 1 >= b.len() || is_ws(n) || is_break(n) {
+                        return (trimmed(at), false);
+                    }
+                }
+                _ => {
+                    if at > i && is_ws(b[at - 1]) {
+                        return (trimmed(at), false);
+                    }
+                }
+            }
+            j = at + 1;
+        }
+        (trimmed(b.len()), true)
     }
 
     /// The first content of the next non-blank line after the break at `le`, if it may

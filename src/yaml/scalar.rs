@@ -104,12 +104,12 @@ fn flow(
     // no escape or quote to process (white space is only dropped before a break). One
     // scan decides; the map is then one verbatim run, as the loop below would build.
     let body = &bytes[start..end];
-    let special = |b: &u8| match style {
-        ScalarStyle::DoubleQuoted => matches!(b, b'\n' | b'\r' | b'\\'),
-        ScalarStyle::SingleQuoted => matches!(b, b'\n' | b'\r' | b'\''),
-        _ => matches!(b, b'\n' | b'\r'),
+    let special = match style {
+        ScalarStyle::DoubleQuoted => memchr::memchr3(b'\n', b'\r', b'\\', body),
+        ScalarStyle::SingleQuoted => memchr::memchr3(b'\n', b'\r', b'\'', body),
+        _ => memchr::memchr2(b'\n', b'\r', body),
     };
-    if !body.is_empty() && !body.iter().any(special) {
+    if !body.is_empty() && special.is_none() {
         return Scalar {
             style,
             value: text[start..end].to_string(),
