@@ -850,3 +850,36 @@ fn junk_parses_in_linear_time() {
     robust(&"- \"\n'\n".repeat(100_000));
     robust(&"a: [\n".repeat(100_000));
 }
+
+/// A text without `\r` finds a plain scalar's stops by memchr; one with a `\r` scans
+/// byte by byte. Both must stop at the same places.
+#[test]
+fn plain_scalar_stops_agree_with_and_without_cr() {
+    let lf = "a: b:c # d\nurl: http://x#y \t\nk: v  # c\n? q:r\n: s\nt: u\n  w:x\n  y\nz: #\n- m\n";
+    check(
+        lf,
+        expect![[r#"
+            doc 0 0..73
+              map 0..72
+                Plain 0..1 "a"
+                  Plain 3..6 "b:c"
+                Plain 11..14 "url"
+                  Plain 16..26 "http://x#y"
+                Plain 29..30 "k"
+                  Plain 32..33 "v"
+                Plain 41..44 "q:r"
+                  Plain 47..48 "s"
+                Plain 49..50 "t"
+                  Plain 52..63 "u w:x y"
+                Plain 64..65 "z"
+                  seq 69..72
+                    Plain 71..72 "m"
+        "#]],
+    );
+    // The same text with a comment ending in `\r` after it takes the byte-by-byte path:
+    // the same scalars at the same spans (the collections then run over the comment).
+    let scalars =
+        |text: &str| render(text).lines().filter(|l| l.contains("Plain")).collect::<Vec<_>>().join("\n");
+    assert_eq!(scalars(&format!("{lf}#\r")), scalars(lf));
+    assert_eq!(scalars(lf).matches("Plain").count(), 12);
+}
