@@ -141,3 +141,38 @@ fn closing_stdin_exits() {
     drop(p.stdin.take());
     assert_eq!(p.wait_exit(Duration::from_secs(3)).code(), Some(1));
 }
+
+#[test]
+fn malformed_messages_cost_only_themselves() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Proc::start();
+    initialize(&mut p, dir.path());
+    p.notify("initialized", json!({}));
+    let bodies: [&[u8]; 5] = [
+        br#"{"jsonrpc":"2.0","id":7,"method":"textDocument/hover","params":{"#,
+        b"[1,2]",
+        br#"{"jsonrpc":"1.0","id":8,"method":"shutdown"}"#,
+        b"\"\xff\xfe\"",
+        b"",
+    ];
+    let stdin = p.stdin.as_mut().unwrap();
+    for body in bodies {
+        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+        stdin.write_all(body).unwrap();
+    }
+    stdin.write_all(b"\x00\x01 binary junk\r\nContent-Length: x\r\n\r\n").unwrap();
+    stdin.flush().unwrap();
+    // The session goes on: a document is still analysed, shutdown is answered.
+    let uri = format!("file://{}/params.yaml", dir.path().display());
+    p.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": "a: 1\na: 2\n"}}),
+    );
+    let diags = p.wait_for(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(diags["params"]["diagnostics"][0]["code"], "yaml-duplicate-key");
+    let res = p.request(2, "shutdown", Value::Null);
+    assert_eq!(res, json!({"jsonrpc": "2.0", "id": 2, "result": null}));
+    p.notify("exit", Value::Null);
+    assert_eq!(p.wait_exit(Duration::from_secs(5)).code(), Some(0));
+}
