@@ -2,16 +2,20 @@
 //!
 //! The library's reader ends the session at the first frame it cannot decode (a body that
 //! is not JSON, not UTF-8 or not a JSON-RPC message, or a bad header): every later message,
-//! `shutdown` included, would be lost. [`forward`] reads the frames itself, passes on each
-//! well-formed one with a plain `Content-Length` header, and drops the others with a
-//! [`Problem`] that says where the frame started and what was wrong, so one bad message costs
-//! that message only. Bodies are never echoed into problems: they may hold secrets.
+//! `shutdown` included, would be lost. [`Checked`] sits between stdin and the library as a
+//! reader: it passes on each well-formed frame with a plain `Content-Length` header, and
+//! drops the others with a [`Problem`] that says where the frame started and what was wrong,
+//! so one bad message costs that message only. It runs inside the library's own reads (no
+//! extra task or pipe, so no extra latency). Bodies are never echoed into problems: they may
+//! hold secrets.
 
 use std::borrow::Cow;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, ReadBuf};
 use tower_lsp_server::jsonrpc::{Error as RpcError, Id};
 
 /// A header line longer than this is not a header (binary junk, a body without a header).
@@ -19,6 +23,8 @@ const MAX_HEADER_LINE: usize = 8 * 1024;
 const JUNK: &str = "bytes that are not a message header were skipped";
 /// Larger bodies are skipped rather than buffered.
 pub const MAX_BODY: usize = 512 * 1024 * 1024;
+/// How much is read from the client at a time.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// A frame that was dropped: `offset` is the byte offset in the stream where it started.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,221 +33,311 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Copies well-formed frames from `input` to `output` until `input` ends or `output` is
-/// closed; reports every dropped frame to `on_problem`.
-pub async fn forward<R, W>(input: R, mut output: W, mut on_problem: impl FnMut(Problem))
-where
-    R: AsyncBufRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
-    let mut reader = Reader { input, offset: 0 };
-    loop {
-        let frame = match reader.next_frame(&mut on_problem).await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                on_problem(Problem {
-                    offset: reader.offset,
-                    message: format!("cannot read from the client: {e}"),
-                });
-                break;
-            }
-        };
-        if let Err(message) = check_message(&frame.body) {
-            on_problem(Problem { offset: frame.offset, message });
-            continue;
+/// Where the parser is in the stream.
+enum Mode {
+    Headers,
+    /// Discarding the rest of an overlong header line.
+    SkipLine,
+    Body(usize),
+    /// Discarding an oversized body: bytes left.
+    SkipBody(usize),
+    Done,
+}
+
+/// The header block being read: reset after each frame.
+#[derive(Default)]
+struct Block {
+    start: u64,
+    length: Option<Result<usize, String>>,
+    /// Where bytes that are not a header began, until they are reported.
+    junk_at: Option<u64>,
+    /// A header other than Content-Length was read since the last blank line or junk.
+    other_header: bool,
+}
+
+/// `inner` with malformed frames taken out; see the module documentation.
+pub struct Checked<R, F> {
+    inner: R,
+    on_problem: F,
+    /// Bytes read are `input[..filled]` (the rest is zeroed room for the next read); those
+    /// not yet parsed start at `pos`; `base` is the stream offset of `input[0]`.
+    input: Vec<u8>,
+    filled: usize,
+    pos: usize,
+    base: u64,
+    eof: bool,
+    mode: Mode,
+    block: Block,
+    /// Checked frames waiting for the reader, from `out_pos`.
+    out: Vec<u8>,
+    out_pos: usize,
+}
+
+impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> Checked<R, F> {
+    pub fn new(inner: R, on_problem: F) -> Self {
+        Checked {
+            inner,
+            on_problem,
+            input: Vec::new(),
+            filled: 0,
+            pos: 0,
+            base: 0,
+            eof: false,
+            mode: Mode::Headers,
+            block: Block::default(),
+            out: Vec::new(),
+            out_pos: 0,
         }
-        let header = format!("Content-Length: {}\r\n\r\n", frame.body.len());
-        let written = async {
-            output.write_all(header.as_bytes()).await?;
-            output.write_all(&frame.body).await?;
-            output.flush().await
-        };
-        if written.await.is_err() {
-            // The protocol library stopped reading (exit): nothing more to pass on.
+    }
+
+    fn report(&mut self, offset: u64, message: impl Into<String>) {
+        (self.on_problem)(Problem { offset, message: message.into() });
+    }
+
+    /// Parses what has been read: checked frames go to `out`, problems are reported.
+    fn parse(&mut self) {
+        loop {
+            let here = self.base + self.pos as u64;
+            let avail = &self.input[self.pos..self.filled];
+            match self.mode {
+                Mode::Done => return,
+                Mode::Headers => {
+                    let Some(nl) = memchr::memchr(b'\n', avail) else {
+                        if avail.len() > MAX_HEADER_LINE {
+                            self.junk_line(here);
+                            self.pos = self.filled;
+                            self.mode = Mode::SkipLine;
+                            continue;
+                        }
+                        if self.eof {
+                            if !avail.is_empty() {
+                                self.junk_line(here);
+                            }
+                            self.end_in_header();
+                        }
+                        return;
+                    };
+                    let mut line = &avail[..nl];
+                    while let [rest @ .., b'\r'] = line {
+                        line = rest;
+                    }
+                    let line = line.to_vec();
+                    self.pos += nl + 1;
+                    match String::from_utf8(line) {
+                        Ok(text) if text.len() <= MAX_HEADER_LINE => self.header_line(here, &text),
+                        _ => self.junk_line(here),
+                    }
+                }
+                Mode::SkipLine => match memchr::memchr(b'\n', avail) {
+                    Some(nl) => {
+                        self.pos += nl + 1;
+                        self.mode = Mode::Headers;
+                    }
+                    None => {
+                        self.pos = self.filled;
+                        if self.eof {
+                            self.end_in_header();
+                        }
+                        return;
+                    }
+                },
+                Mode::Body(len) => {
+                    if avail.len() < len {
+                        if self.eof {
+                            let start = self.block.start;
+                            self.report(
+                                start,
+                                format!("the stream ended inside a message body of {len} bytes"),
+                            );
+                            self.mode = Mode::Done;
+                        }
+                        return;
+                    }
+                    let body = &avail[..len];
+                    match check_message(body) {
+                        Ok(()) => {
+                            self.out.extend_from_slice(format!("Content-Length: {len}\r\n\r\n").as_bytes());
+                            self.out.extend_from_slice(body);
+                        }
+                        Err(message) => {
+                            let start = self.block.start;
+                            self.report(start, message);
+                        }
+                    }
+                    self.pos += len;
+                    self.next_block();
+                }
+                Mode::SkipBody(left) => {
+                    let n = left.min(avail.len());
+                    self.pos += n;
+                    if n == left {
+                        self.next_block();
+                    } else {
+                        self.mode = Mode::SkipBody(left - n);
+                        if self.eof {
+                            self.mode = Mode::Done;
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn next_block(&mut self) {
+        self.mode = Mode::Headers;
+        self.block = Block { start: self.base + self.pos as u64, ..Block::default() };
+    }
+
+    fn junk_line(&mut self, line_start: u64) {
+        self.block.junk_at.get_or_insert(line_start);
+        self.block.length = None;
+        self.block.other_header = false;
+    }
+
+    fn end_in_header(&mut self) {
+        if let Some(at) = self.block.junk_at {
+            self.report(at, JUNK);
+        } else if self.block.length.is_some() {
+            let start = self.block.start;
+            self.report(start, "the stream ended inside a header");
+        }
+        self.mode = Mode::Done;
+    }
+
+    /// One complete header line (without its line break).
+    fn header_line(&mut self, line_start: u64, text: &str) {
+        if text.is_empty() {
+            match self.block.length.take() {
+                Some(Ok(len)) if len > MAX_BODY => {
+                    let start = self.block.start;
+                    self.report(
+                        start,
+                        format!(
+                            "a message of {len} bytes is larger than the limit of {MAX_BODY} bytes; skipped"
+                        ),
+                    );
+                    self.mode = Mode::SkipBody(len);
+                }
+                Some(Ok(len)) => self.mode = Mode::Body(len),
+                Some(Err(message)) => {
+                    let start = self.block.start;
+                    self.report(start, message);
+                    self.next_block();
+                }
+                None => {
+                    if let Some(at) = self.block.junk_at.take() {
+                        self.report(at, JUNK);
+                    } else if self.block.other_header {
+                        let start = self.block.start;
+                        self.report(start, "a message header without Content-Length");
+                    }
+                    // Blank lines between frames are harmless.
+                    self.next_block();
+                }
+            }
             return;
         }
-    }
-    let _ = output.shutdown().await;
-}
-
-struct Frame {
-    offset: u64,
-    body: Vec<u8>,
-}
-
-struct Reader<R> {
-    input: R,
-    /// Bytes consumed so far.
-    offset: u64,
-}
-
-/// One header line: its text without the line break, or `None` when it was too long or
-/// not UTF-8.
-enum Line {
-    Text(String),
-    Junk,
-    Eof,
-}
-
-impl<R: AsyncBufRead + Unpin> Reader<R> {
-    /// The next frame whose header is well formed; frames with bad headers are reported and
-    /// skipped. `None` at the end of the stream.
-    async fn next_frame(&mut self, on_problem: &mut impl FnMut(Problem)) -> std::io::Result<Option<Frame>> {
-        loop {
-            let mut start = self.offset;
-            let mut length: Option<Result<usize, String>> = None;
-            // Where bytes that are not a header began, until they are reported.
-            let mut junk_at: Option<u64> = None;
-            // A header other than Content-Length was read since the last blank line or junk.
-            let mut other_header = false;
-            loop {
-                let line_start = self.offset;
-                let text = match self.line().await? {
-                    Line::Eof => {
-                        if let Some(at) = junk_at {
-                            on_problem(Problem { offset: at, message: JUNK.into() });
-                        } else if length.is_some() {
-                            on_problem(Problem {
-                                offset: start,
-                                message: "the stream ended inside a header".into(),
-                            });
-                        }
-                        return Ok(None);
-                    }
-                    Line::Junk => {
-                        junk_at.get_or_insert(line_start);
-                        length = None;
-                        continue;
-                    }
-                    Line::Text(t) => t,
-                };
-                if text.is_empty() {
-                    if length.is_some() {
-                        break;
-                    }
-                    if let Some(at) = junk_at.take() {
-                        on_problem(Problem { offset: at, message: JUNK.into() });
-                    } else if other_header {
-                        on_problem(Problem {
-                            offset: start,
-                            message: "a message header without Content-Length".into(),
-                        });
-                    }
-                    other_header = false;
-                    start = self.offset;
-                    // Blank lines between frames are harmless.
-                    continue;
+        // A header may follow junk on the same line (a body shorter than announced).
+        let text = match find_ascii_ci(text, "content-length:") {
+            Some(i) if i > 0 => {
+                self.block.junk_at.get_or_insert(line_start);
+                &text[i..]
+            }
+            _ => text,
+        };
+        let header = text.split_once(':').map(|(n, v)| (n.trim(), v.trim()));
+        match header {
+            Some((name, value)) if name.eq_ignore_ascii_case("content-length") => {
+                if let Some(at) = self.block.junk_at.take() {
+                    self.report(at, JUNK);
+                    self.block.start = line_start;
+                    self.block.other_header = false;
+                } else if self.block.length.is_none() && !self.block.other_header {
+                    self.block.start = line_start;
                 }
-                // A header may follow junk on the same line (a body shorter than announced).
-                let text = match find_ascii_ci(&text, "content-length:") {
-                    Some(i) if i > 0 => {
-                        junk_at.get_or_insert(line_start);
-                        &text[i..]
+                self.block.length =
+                    Some(value.parse::<usize>().map_err(|_| {
+                        format!("invalid Content-Length `{}` in a message header", shorten(value))
+                    }));
+            }
+            // Other headers (Content-Type) are dropped: the body is UTF-8 JSON or rejected.
+            Some((name, _)) if is_header_name(name) => {
+                if self.block.junk_at.is_none() {
+                    if self.block.length.is_none() && !self.block.other_header {
+                        self.block.start = line_start;
                     }
-                    _ => text.as_str(),
-                };
-                let header = text.split_once(':').map(|(n, v)| (n.trim(), v.trim()));
-                match header {
-                    Some((name, value)) if name.eq_ignore_ascii_case("content-length") => {
-                        if let Some(at) = junk_at.take() {
-                            on_problem(Problem { offset: at, message: JUNK.into() });
-                            start = line_start;
-                        }
-                        length = Some(value.parse::<usize>().map_err(|_| {
-                            format!("invalid Content-Length `{}` in a message header", shorten(value))
-                        }));
-                    }
-                    // Other headers (Content-Type) are dropped: the body is UTF-8 JSON or rejected.
-                    Some((name, _)) if is_header_name(name) => {
-                        if junk_at.is_none() && length.is_none() && !other_header {
-                            start = line_start;
-                        }
-                        other_header |= junk_at.is_none();
-                    }
-                    _ => {
-                        junk_at.get_or_insert(line_start);
-                        length = None;
-                        other_header = false;
-                    }
+                    self.block.other_header = true;
                 }
             }
-            let len = match length {
-                Some(Ok(n)) => n,
-                Some(Err(message)) => {
-                    on_problem(Problem { offset: start, message });
-                    continue;
-                }
-                None => continue,
-            };
-            if len > MAX_BODY {
-                on_problem(Problem {
-                    offset: start,
-                    message: format!(
-                        "a message of {len} bytes is larger than the limit of {MAX_BODY} bytes; skipped"
-                    ),
-                });
-                let skipped =
-                    tokio::io::copy(&mut (&mut self.input).take(len as u64), &mut tokio::io::sink()).await?;
-                self.offset += skipped;
-                if skipped < len as u64 {
-                    return Ok(None);
-                }
-                continue;
-            }
-            let mut body = vec![0; len];
-            match self.input.read_exact(&mut body).await {
-                Ok(_) => self.offset += len as u64,
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    on_problem(Problem {
-                        offset: start,
-                        message: format!("the stream ended inside a message body of {len} bytes"),
-                    });
-                    return Ok(None);
-                }
-                Err(e) => return Err(e),
-            }
-            return Ok(Some(Frame { offset: start, body }));
+            _ => self.junk_line(line_start),
         }
     }
 
-    /// Reads one line (ending in `\n`, which is not returned, nor a `\r` before it).
-    async fn line(&mut self) -> std::io::Result<Line> {
-        let mut buf = Vec::new();
-        let mut too_long = false;
+    /// Drops the parsed bytes from the input buffer.
+    fn compact(&mut self) {
+        if self.pos > 0 {
+            self.input.copy_within(self.pos..self.filled, 0);
+            self.filled -= self.pos;
+            self.base += self.pos as u64;
+            self.pos = 0;
+        }
+        // Give back the room a large body took.
+        if self.filled == 0 && self.input.len() > 4 * READ_CHUNK {
+            self.input = Vec::new();
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> AsyncRead for Checked<R, F> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
         loop {
-            let available = self.input.fill_buf().await?;
-            if available.is_empty() {
-                if buf.is_empty() && !too_long {
-                    return Ok(Line::Eof);
+            if this.out_pos < this.out.len() {
+                let n = buf.remaining().min(this.out.len() - this.out_pos);
+                buf.put_slice(&this.out[this.out_pos..this.out_pos + n]);
+                this.out_pos += n;
+                if this.out_pos == this.out.len() {
+                    this.out.clear();
+                    this.out_pos = 0;
                 }
-                break;
+                return Poll::Ready(Ok(()));
             }
-            let (take, done) = match memchr::memchr(b'\n', available) {
-                Some(i) => (i + 1, true),
-                None => (available.len(), false),
+            if this.eof || matches!(this.mode, Mode::Done) {
+                // End of stream for the reader.
+                return Poll::Ready(Ok(()));
+            }
+            this.compact();
+            // Room for a whole body being read, and for a chunk in any case.
+            let want = match this.mode {
+                Mode::Body(len) => len.max(this.filled + READ_CHUNK),
+                _ => this.filled + READ_CHUNK,
             };
-            if !too_long {
-                if buf.len() + take > MAX_HEADER_LINE {
-                    too_long = true;
-                    buf.clear();
-                } else {
-                    buf.extend_from_slice(&available[..take]);
+            if this.input.len() < want {
+                this.input.resize(want, 0);
+            }
+            let mut rb = ReadBuf::new(&mut this.input[this.filled..]);
+            let polled = Pin::new(&mut this.inner).poll_read(cx, &mut rb);
+            let n = rb.filled().len();
+            this.filled += n;
+            match polled {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) => {
+                    if n == 0 {
+                        this.eof = true;
+                    }
+                    this.parse();
+                    if this.eof && this.out_pos == this.out.len() {
+                        return Poll::Ready(Ok(()));
+                    }
                 }
             }
-            self.input.consume(take);
-            self.offset += take as u64;
-            if done {
-                break;
-            }
         }
-        if too_long {
-            return Ok(Line::Junk);
-        }
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
-        }
-        Ok(String::from_utf8(buf).map_or(Line::Junk, Line::Text))
     }
 }
 

@@ -87,16 +87,14 @@ pub fn serve() -> ExitCode {
         let (service, socket) = LspService::new(|client| Backend::new(client).with_shutdown_flag(flag));
         // Frames are checked before the protocol library reads them: it would end the
         // session at the first one it cannot decode.
-        let (checked, from_client) = tokio::io::duplex(64 * 1024);
-        let stdin = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());
-        tokio::spawn(inbound::forward(stdin, checked, |p| {
+        let stdin = inbound::Checked::new(tokio::io::stdin(), |p: inbound::Problem| {
             tracing::error!(
                 "dropped a message from the client (at byte {} of the stream): {}",
                 p.offset,
                 p.message
             );
-        }));
-        Server::new(from_client, tokio::io::stdout(), socket).serve(service).await;
+        });
+        Server::new(stdin, tokio::io::stdout(), socket).serve(service).await;
     });
     // The stdin reader may be blocked in a read that never returns (exit without EOF).
     rt.shutdown_timeout(Duration::from_millis(100));
