@@ -212,3 +212,70 @@ fn blank_lines_between_frames_are_ignored() {
     let input = ["\r\n\r\n".to_string(), frame(INIT), "\n".to_string(), frame(SHUTDOWN)].concat();
     assert_eq!(run(input.as_bytes()), ([frame(INIT), frame(SHUTDOWN)].concat(), vec![]));
 }
+
+/// Random streams of good frames, broken frames, junk and stray line breaks: the reader
+/// never panics or stalls, passes on every good frame whose header stands on its own
+/// (preceded by a blank line or a complete frame), and passes on nothing that is not a
+/// well-formed message.
+#[test]
+fn random_streams_lose_only_the_damaged_frames() {
+    use crate::yaml::tests::Rng;
+    let mut rng = Rng(0x1b5e_c0de_1b5e_c0de);
+    let bodies = [INIT, SHUTDOWN, r#"{"jsonrpc":"2.0","method":"initialized","params":{"é":"😀"}}"#];
+    let damage: [&[u8]; 8] = [
+        b"Content-Length: 3\r\n\r\n{\"a",
+        b"\x00\xff\xfe",
+        b"\r\n",
+        b"Content-Length: -1\r\n\r\n",
+        b"Content-Type: text/plain\r\n\r\n",
+        b"{\"jsonrpc\":\"2.0\"}",
+        b"Content-Length: 12\r\n\r\n[1,2,3,4,5,6]",
+        b"content-length:5\n\n\"abc\"",
+    ];
+    for round in 0..300 {
+        let mut input = Vec::new();
+        let mut expected = Vec::new();
+        // Whether the stream is at a frame boundary, so a good frame here must pass.
+        let mut clean = true;
+        for _ in 0..rng.below(12) {
+            if rng.below(3) == 0 {
+                let d = damage[rng.below(damage.len())];
+                input.extend_from_slice(d);
+                // Damage that does not end with a line break leaves the next header on its
+                // line; a body shorter than announced swallows the next header.
+                clean = d.ends_with(b"\r\n\r\n") || d == b"\r\n" && clean;
+            } else {
+                let f = frame(bodies[rng.below(bodies.len())]);
+                input.extend_from_slice(f.as_bytes());
+                if clean {
+                    expected.extend_from_slice(f.as_bytes());
+                }
+                clean = true;
+            }
+        }
+        let (out, _) = run(&input);
+        // Every passed frame is a good one; all frames expected to pass are there, in order.
+        let mut rest = out.as_str();
+        let mut passed = Vec::new();
+        while !rest.is_empty() {
+            let body = bodies.iter().find(|b| rest.starts_with(&frame(b))).unwrap_or_else(|| {
+                panic!("round {round}: passed something that is not a good frame: {rest:?}")
+            });
+            passed.push(frame(body));
+            rest = &rest[frame(body).len()..];
+        }
+        let expected = String::from_utf8(expected).unwrap();
+        assert!(is_subsequence(&expected, &passed), "round {round}: {input:?}\npassed {passed:?}");
+    }
+}
+
+/// Whether the frames of `expected` (a concatenation) all appear in `passed`, in order.
+fn is_subsequence(expected: &str, passed: &[String]) -> bool {
+    let mut rest = expected;
+    for p in passed {
+        if rest.starts_with(p.as_str()) {
+            rest = &rest[p.len()..];
+        }
+    }
+    rest.is_empty()
+}
