@@ -576,6 +576,40 @@ fn examples_report_their_faults() {
     assert!(out.stderr.ends_with(" in 4 files\n"), "{}", out.stderr);
 }
 
+/// The README's quick start: `check examples/cloud-training` gives four findings; the fifth
+/// fault (a param missing from a params file that has a duplicate key) shows once the
+/// duplicate is gone, as README says.
+#[test]
+fn quick_start_output_is_what_readme_says() {
+    let out = check_in(&repo_root(), &["examples/cloud-training"], None);
+    let train = "examples/cloud-training/.github/workflows/train.yml";
+    let heads: Vec<String> =
+        out.stdout.lines().map(|l| l.splitn(5, ':').take(4).collect::<Vec<_>>().join(":")).collect();
+    assert_eq!(
+        (out.code, heads, out.stderr.as_str()),
+        (
+            1,
+            vec![
+                format!("{train}:24:21: error[cml-invalid-choice]"),
+                format!("{train}:25:13: error[cml-unknown-option]"),
+                format!("{train}:54:28: warning[cml-unknown-runner-label]"),
+                "examples/cloud-training/params.yaml:10:3: error[yaml-duplicate-key]".to_string(),
+            ],
+            "3 errors, 1 warning in 3 files\n"
+        )
+    );
+    let example = repo_root().join("examples/cloud-training");
+    let params = std::fs::read_to_string(example.join("params.yaml")).unwrap();
+    assert!(params.contains("  epochs: 30\n"));
+    let dvc = std::fs::read(example.join("dvc.yaml")).unwrap();
+    let dir = tree(&[("params.yaml", params.replace("  epochs: 30\n", "").as_bytes()), ("dvc.yaml", &dvc)]);
+    let out = check_in(dir.path(), &[], None);
+    assert_eq!(
+        out.stdout,
+        "dvc.yaml:19:15: error[params-missing-key]: param 'train.dropout' is missing from 'params.yaml': 'train' has no 'dropout'\n"
+    );
+}
+
 /// Every fault in `examples/` is marked the way README says: a comment starting `# FAULT:`.
 #[test]
 fn examples_mark_faults_with_the_readme_marker() {
