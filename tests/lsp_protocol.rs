@@ -453,3 +453,38 @@ async fn a_panicking_analysis_does_not_stop_the_server() {
     assert_eq!(s.await_diagnostics("dvc.yaml", 2).await[0]["message"], "fine");
     assert_eq!(s.request("textDocument/documentSymbol", p).await, Ok(json!([])));
 }
+
+/// A large params file's model is built once the server is idle after an edit, so the next
+/// hover reads it instead of building it; a version edited again before then is not built.
+#[tokio::test]
+async fn large_params_model_is_warmed_when_idle() {
+    let mut s = TestServer::new();
+    s.initialize(default_caps(), None).await;
+    s.initialized().await;
+    let mut text = String::new();
+    for g in 0..400 {
+        text.push_str(&format!("group{g}:\n"));
+        for k in 0..10 {
+            text.push_str(&format!("  key{k}: {}.5  # a comment to make it larger\n", g * 10 + k));
+        }
+    }
+    assert!(text.len() > 64 * 1024, "{}", text.len());
+    s.open("params.yaml", &text).await;
+    s.await_diagnostics("params.yaml", 1).await;
+    // Two quick edits: the first version must not be the one built.
+    s.change("params.yaml", 2, vec![edit((1, 10), (1, 10), "1")]).await;
+    s.change("params.yaml", 3, vec![edit((2, 10), (2, 10), "2")]).await;
+    s.await_diagnostics("params.yaml", 3).await;
+    let v2 = text.replacen("key0: 0.5", "key0: 0.15", 1);
+    let v3 = v2.replacen("key1: 1.5", "key1: 1.25", 1);
+    assert!(s.text("params.yaml").await.as_deref() == Some(v3.as_str()), "the edits as expected");
+    let path = s.path("params.yaml");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cml_lsp::params::index::is_cached(&path, &v3) {
+        assert!(std::time::Instant::now() < deadline, "the model of version 3 was not built");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(!cml_lsp::params::index::is_cached(&path, &v2));
+    let hover = s.hover("params.yaml", 2, 3).await.unwrap();
+    assert_eq!(hover["contents"]["value"], "`group0.key1` = `1.25` (float)\n\nin `params.yaml`");
+}

@@ -138,11 +138,33 @@ struct Inner {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Work for the background thread: an analysis, or freeing something large (a closed
-/// document's tree), which waits until the thread has been idle for [`FREE_WHEN_IDLE`].
+/// Work for the background thread: an analysis; work that can wait until the thread has
+/// been idle for [`FREE_WHEN_IDLE`] (warming a cache for the next request); or freeing
+/// something large (a closed document's tree), also when idle.
 enum Work {
     Job(Job),
+    Idle(Job),
     Free(Box<dyn Send>),
+}
+
+/// The thread that runs idle work (see [`Background::when_idle`]), one job at a time, at a
+/// lower priority than diagnostics. `None` when it cannot be started (idle work then runs
+/// on the diagnostics thread).
+fn start_warm_thread() -> Option<std::sync::mpsc::Sender<Job>> {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    let spawned = std::thread::Builder::new().name("cml-lsp-warm".into()).spawn(move || {
+        lower_priority(WARM_NICE);
+        while let Ok(job) = rx.recv() {
+            job();
+        }
+    });
+    match spawned {
+        Ok(_) => Some(tx),
+        Err(e) => {
+            tracing::error!("cannot start the warming thread: {e}");
+            None
+        }
+    }
 }
 
 /// The thread background diagnostics run on, one job at a time, below normal priority so
@@ -155,12 +177,14 @@ impl Background {
     fn start() -> Background {
         let (tx, rx) = std::sync::mpsc::channel::<Work>();
         let spawned = std::thread::Builder::new().name("cml-lsp-diagnostics".into()).spawn(move || {
-            lower_priority();
+            lower_priority(DIAGNOSTICS_NICE);
+            let warm = start_warm_thread();
             let mut frees: Vec<Box<dyn Send>> = Vec::new();
+            let mut idle: std::collections::VecDeque<Job> = std::collections::VecDeque::new();
             loop {
-                // Analyses first; a free once nothing has come for a while (an editor
-                // pauses between bursts), so it rarely delays an analysis.
-                let work = if frees.is_empty() {
+                // Analyses first; idle work, then a free, once nothing has come for a while
+                // (an editor pauses between bursts), so they rarely delay an analysis.
+                let work = if frees.is_empty() && idle.is_empty() {
                     match rx.recv() {
                         Ok(w) => w,
                         Err(_) => return,
@@ -169,7 +193,17 @@ impl Background {
                     match rx.recv_timeout(FREE_WHEN_IDLE) {
                         Ok(w) => w,
                         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                            drop(frees.pop());
+                            // Idle work runs on its own thread, so that an analysis
+                            // arriving meanwhile does not wait for it.
+                            match idle.pop_front() {
+                                Some(job) => match &warm {
+                                    Some(w) => {
+                                        let _ = w.send(job);
+                                    }
+                                    None => job(),
+                                },
+                                None => drop(frees.pop()),
+                            }
                             continue;
                         }
                         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
@@ -177,6 +211,7 @@ impl Background {
                 };
                 match work {
                     Work::Job(job) => job(),
+                    Work::Idle(job) => idle.push_back(job),
                     Work::Free(f) => frees.push(f),
                 }
             }
@@ -208,6 +243,17 @@ impl Background {
         let _ = self.tx.send(Work::Job(job));
     }
 
+    /// Runs `f` once the thread has been idle for [`FREE_WHEN_IDLE`], on the warming
+    /// thread, so an analysis that arrives meanwhile does not wait for it.
+    fn when_idle(&self, f: impl FnOnce() + Send + 'static) {
+        let job: Job = Box::new(move || {
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
+                tracing::error!("a background job panicked");
+            }
+        });
+        let _ = self.tx.send(Work::Idle(job));
+    }
+
     /// Drops `value` on the thread when it is idle (freeing a large tree takes milliseconds).
     fn free(&self, value: impl Send + 'static) {
         // If the thread is gone the value comes back and is dropped here.
@@ -215,21 +261,25 @@ impl Background {
     }
 }
 
-/// Lowers the calling thread's priority (nice 5). On Linux the nice value is per thread.
+/// Lowers the calling thread's priority to `nice`. On Linux the nice value is per thread.
 #[cfg(target_os = "linux")]
-fn lower_priority() {
+fn lower_priority(nice: libc::c_int) {
     // SAFETY: plain system calls on the calling thread's own id; no memory is shared.
     let failed = unsafe {
         let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 5) != 0
+        libc::setpriority(libc::PRIO_PROCESS, tid, nice) != 0
     };
     if failed {
-        warn!("cannot lower the diagnostics thread's priority");
+        warn!("cannot lower a background thread's priority");
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn lower_priority() {}
+fn lower_priority(_nice: i32) {}
+
+/// The diagnostics thread's nice value; the warming thread's is lower still.
+const DIAGNOSTICS_NICE: i32 = 5;
+const WARM_NICE: i32 = 10;
 
 /// Counts a running request (see [`Inner::requests_done`]).
 struct Inflight<'a>(&'a Inner);
@@ -416,6 +466,26 @@ impl Inner {
         let version = self.session().caps.diagnostic_version.then_some(doc.version);
         self.client.publish_diagnostics(lsp_uri, diags, version).await;
         self.warm_head(&doc);
+        self.warm_model(&doc);
+    }
+
+    /// A large params file's model (what hover, completion and definition read) is built
+    /// once the thread is idle, if the document has not changed since: a hover after a pause
+    /// in typing then finds it built instead of building it (about 100 ms at 100,000 keys).
+    fn warm_model(self: &Arc<Self>, doc: &Arc<crate::store::Document>) {
+        const LARGE: usize = 64 * 1024;
+        let (Some(FileKind::Params(_)), Some(path)) = (doc.kind, doc.path.clone()) else { return };
+        if doc.text.len() < LARGE {
+            return;
+        }
+        let inner = Arc::downgrade(self);
+        let (uri, version, text) = (doc.uri.clone(), doc.version, doc.text.clone());
+        self.background.when_idle(move || {
+            let current = inner.upgrade().and_then(|i| i.store.get(&uri)).map(|d| d.version);
+            if current == Some(version) {
+                crate::params::index::load_text(&path, text);
+            }
+        });
     }
 
     /// A params file just opened unmodified was not compared with HEAD (nothing differs);

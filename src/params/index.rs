@@ -91,6 +91,13 @@ pub fn load_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
     doc
 }
 
+/// Whether the model of `path` with this `text` is cached (what [`load_text`] would return
+/// without parsing).
+pub fn is_cached(path: &Path, text: &str) -> bool {
+    let h = text_hash(text);
+    cache().lock().is_ok_and(|c| c.get(path).is_some_and(|(hh, doc)| *hh == h && *doc.text == *text))
+}
+
 /// The file's copy at HEAD, parsed once per committed version: the cache is keyed by the
 /// reader's id of that version (git: the blob id), so a keystroke neither reads nor hashes
 /// the committed text again. `None` when the file is not at HEAD or not UTF-8 there.
