@@ -142,7 +142,9 @@ impl Splice {
             match &old.nodes[cur].kind {
                 NodeKind::Mapping(pairs) => {
                     let i = pairs.partition_point(|&(k, _)| old.nodes[k.0 as usize].span.start <= a);
-                    let &(k, v) = pairs.get(i.checked_sub(1)?)?;
+                    // No key of this mapping starts before the edit (an edit on the line of
+                    // the key that holds it): the entries found so far are the candidates.
+                    let Some(&(k, v)) = i.checked_sub(1).and_then(|i| pairs.get(i)) else { break };
                     path.push(cur);
                     chain.push((path.clone(), k.0 as usize, v.0 as usize));
                     cur = v.0 as usize;

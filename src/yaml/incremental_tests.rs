@@ -213,3 +213,22 @@ fn duplicates_elsewhere_stay_incremental() {
     let at = cur.find("0.2\n  opt").unwrap() + 3;
     assert!(try_reparse(tree, Span::new(at, at), "1").is_err());
 }
+
+/// An edit on the line of a key whose value is a mapping below it (its trailing comment,
+/// the key itself) re-parses that entry, not the whole text.
+#[test]
+fn editing_a_key_line_above_its_mapping_is_incremental() {
+    let text = "group0:  # stage 0\n  a: 1\n  b: 2\ngroup1:  # stage 1\n  a: 3\n  b:\n    c: 4\ngroup2: {}\n";
+    // (after this text, bytes removed there, text inserted)
+    for (needle, del, insert) in
+        [("# stage 1", 0, "5"), ("group1", 0, "x"), ("\n  b:", 0, " "), ("# stage", 2, "")]
+    {
+        let at = text.find(needle).unwrap() + needle.len();
+        let b = at + del;
+        let mut next = text.to_string();
+        next.replace_range(at..b, insert);
+        let got = try_reparse(parse(text), Span::new(at, b), insert);
+        let Ok(got) = got else { panic!("{needle:?} + {insert:?}: not incremental") };
+        assert!(got == parse(&next), "{needle:?} + {insert:?}");
+    }
+}
