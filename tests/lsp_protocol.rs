@@ -487,4 +487,17 @@ async fn large_params_model_is_warmed_when_idle() {
     assert!(!cml_lsp::params::index::is_cached(&path, &v2));
     let hover = s.hover("params.yaml", 2, 3).await.unwrap();
     assert_eq!(hover["contents"]["value"], "`group0.key1` = `1.25` (float)\n\nin `params.yaml`");
+    // A burst of edits leaves one waiting job, not one per edit: the last version is built
+    // soon after the burst (one job each 100 ms of idleness would take 4 s here).
+    for v in 4..44 {
+        s.change("params.yaml", v, vec![edit((3, 10), (3, 10), "7")]).await;
+        s.await_diagnostics("params.yaml", v).await;
+    }
+    let last = s.text("params.yaml").await.expect("open");
+    assert!(last.contains(&format!("  key2: 2.{}5  #", "7".repeat(40))));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while !cml_lsp::params::index::is_cached(&path, &last) {
+        assert!(std::time::Instant::now() < deadline, "the model of the last version was not built in 2 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -139,12 +139,22 @@ struct Inner {
 type Job = Box<dyn FnOnce() + Send>;
 
 /// Work for the background thread: an analysis; work that can wait until the thread has
-/// been idle for [`FREE_WHEN_IDLE`] (warming a cache for the next request); or freeing
-/// something large (a closed document's tree), also when idle.
+/// been idle for [`FREE_WHEN_IDLE`] (warming a cache for the next request), keyed so that
+/// only the latest job of a key waits; or freeing something large (a closed document's
+/// tree), also when idle.
 enum Work {
     Job(Job),
-    Idle(Job),
+    Idle(String, Job),
     Free(Box<dyn Send>),
+}
+
+/// `f` as a job whose panic is logged instead of ending the thread.
+fn guarded(f: impl FnOnce() + Send + 'static) -> Job {
+    Box::new(move || {
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
+            tracing::error!("a background job panicked");
+        }
+    })
 }
 
 /// The thread that runs idle work (see [`Background::when_idle`]), one job at a time, at a
@@ -180,7 +190,7 @@ impl Background {
             lower_priority(DIAGNOSTICS_NICE);
             let warm = start_warm_thread();
             let mut frees: Vec<Box<dyn Send>> = Vec::new();
-            let mut idle: std::collections::VecDeque<Job> = std::collections::VecDeque::new();
+            let mut idle: Vec<(String, Job)> = Vec::new();
             loop {
                 // Analyses first; idle work, then a free, once nothing has come for a while
                 // (an editor pauses between bursts), so they rarely delay an analysis.
@@ -195,14 +205,16 @@ impl Background {
                         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                             // Idle work runs on its own thread, so that an analysis
                             // arriving meanwhile does not wait for it.
-                            match idle.pop_front() {
-                                Some(job) => match &warm {
+                            if idle.is_empty() {
+                                drop(frees.pop());
+                            }
+                            for (_, job) in idle.drain(..) {
+                                match &warm {
                                     Some(w) => {
                                         let _ = w.send(job);
                                     }
                                     None => job(),
-                                },
-                                None => drop(frees.pop()),
+                                }
                             }
                             continue;
                         }
@@ -211,7 +223,10 @@ impl Background {
                 };
                 match work {
                     Work::Job(job) => job(),
-                    Work::Idle(job) => idle.push_back(job),
+                    Work::Idle(key, job) => {
+                        idle.retain(|(k, _)| *k != key);
+                        idle.push((key, job));
+                    }
                     Work::Free(f) => frees.push(f),
                 }
             }
@@ -235,23 +250,14 @@ impl Background {
 
     /// Runs `f` on the thread after what is queued, without waiting for it.
     fn spawn(&self, f: impl FnOnce() + Send + 'static) {
-        let job: Job = Box::new(move || {
-            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
-                tracing::error!("a background job panicked");
-            }
-        });
-        let _ = self.tx.send(Work::Job(job));
+        let _ = self.tx.send(Work::Job(guarded(f)));
     }
 
     /// Runs `f` once the thread has been idle for [`FREE_WHEN_IDLE`], on the warming
-    /// thread, so an analysis that arrives meanwhile does not wait for it.
-    fn when_idle(&self, f: impl FnOnce() + Send + 'static) {
-        let job: Job = Box::new(move || {
-            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
-                tracing::error!("a background job panicked");
-            }
-        });
-        let _ = self.tx.send(Work::Idle(job));
+    /// thread, so an analysis that arrives meanwhile does not wait for it. A later job with
+    /// the same `key` replaces this one if it has not started.
+    fn when_idle(&self, key: String, f: impl FnOnce() + Send + 'static) {
+        let _ = self.tx.send(Work::Idle(key, guarded(f)));
     }
 
     /// Drops `value` on the thread when it is idle (freeing a large tree takes milliseconds).
@@ -470,20 +476,19 @@ impl Inner {
     }
 
     /// A large params file's model (what hover, completion and definition read) is built
-    /// once the thread is idle, if the document has not changed since: a hover after a pause
-    /// in typing then finds it built instead of building it (about 100 ms at 100,000 keys).
-    fn warm_model(self: &Arc<Self>, doc: &Arc<crate::store::Document>) {
+    /// once the thread is idle, for the text the document has then: a hover after a pause
+    /// in typing finds it built instead of building it (about 100 ms at 100,000 keys). While
+    /// the user types, each publish replaces the waiting job, which holds no text.
+    fn warm_model(self: &Arc<Self>, doc: &crate::store::Document) {
         const LARGE: usize = 64 * 1024;
         let (Some(FileKind::Params(_)), Some(path)) = (doc.kind, doc.path.clone()) else { return };
         if doc.text.len() < LARGE {
             return;
         }
-        let inner = Arc::downgrade(self);
-        let (uri, version, text) = (doc.uri.clone(), doc.version, doc.text.clone());
-        self.background.when_idle(move || {
-            let current = inner.upgrade().and_then(|i| i.store.get(&uri)).map(|d| d.version);
-            if current == Some(version) {
-                crate::params::index::load_text(&path, text);
+        let (inner, uri) = (Arc::downgrade(self), doc.uri.clone());
+        self.background.when_idle(format!("model {uri}"), move || {
+            if let Some(doc) = inner.upgrade().and_then(|i| i.store.get(&uri)) {
+                crate::params::index::load_text(&path, doc.text.clone());
             }
         });
     }
