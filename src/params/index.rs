@@ -74,12 +74,8 @@ const CACHE_MAX: usize = 256;
 /// the text is unchanged.
 pub fn load_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
     let h = text_hash(&text);
-    if let Ok(c) = cache().lock() {
-        if let Some((hh, doc)) = c.get(path) {
-            if *hh == h && *doc.text == *text {
-                return doc.clone();
-            }
-        }
+    if let Some(doc) = cached(path, h, &text) {
+        return doc;
     }
     let doc = Arc::new(ParamsDoc::parse(path, text));
     if let Ok(mut c) = cache().lock() {
@@ -94,8 +90,13 @@ pub fn load_text(path: &Path, text: Arc<str>) -> Arc<ParamsDoc> {
 /// Whether the model of `path` with this `text` is cached (what [`load_text`] would return
 /// without parsing).
 pub fn is_cached(path: &Path, text: &str) -> bool {
-    let h = text_hash(text);
-    cache().lock().is_ok_and(|c| c.get(path).is_some_and(|(hh, doc)| *hh == h && *doc.text == *text))
+    cached(path, text_hash(text), text).is_some()
+}
+
+/// The cached model of `path` if it was built from `text` (whose hash is `h`).
+fn cached(path: &Path, h: u64, text: &str) -> Option<Arc<ParamsDoc>> {
+    let c = cache().lock().ok()?;
+    c.get(path).filter(|(hh, doc)| *hh == h && *doc.text == *text).map(|(_, doc)| doc.clone())
 }
 
 /// The file's copy at HEAD, parsed once per committed version: the cache is keyed by the
