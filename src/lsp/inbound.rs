@@ -47,7 +47,8 @@ enum Mode {
 /// The header block being read: reset after each frame.
 #[derive(Default)]
 struct Block {
-    start: u64,
+    /// Where the block's first header line began (the offset its problems are reported at).
+    start: Option<u64>,
     length: Option<Result<usize, String>>,
     /// Where bytes that are not a header began, until they are reported.
     junk_at: Option<u64>,
@@ -92,6 +93,12 @@ impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> Checked<R, F> {
 
     fn report(&mut self, offset: u64, message: impl Into<String>) {
         (self.on_problem)(Problem { offset, message: message.into() });
+    }
+
+    /// Reports a problem of the frame whose header block is being read.
+    fn report_frame(&mut self, message: impl Into<String>) {
+        let at = self.block.start.unwrap_or(self.base + self.pos as u64);
+        self.report(at, message);
     }
 
     /// Parses what has been read: checked frames go to `out`, problems are reported.
@@ -144,11 +151,9 @@ impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> Checked<R, F> {
                 Mode::Body(len) => {
                     if avail.len() < len {
                         if self.eof {
-                            let start = self.block.start;
-                            self.report(
-                                start,
-                                format!("the stream ended inside a message body of {len} bytes"),
-                            );
+                            self.report_frame(format!(
+                                "the stream ended inside a message body of {len} bytes"
+                            ));
                             self.mode = Mode::Done;
                         }
                         return;
@@ -159,10 +164,7 @@ impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> Checked<R, F> {
                             self.out.extend_from_slice(format!("Content-Length: {len}\r\n\r\n").as_bytes());
                             self.out.extend_from_slice(body);
                         }
-                        Err(message) => {
-                            let start = self.block.start;
-                            self.report(start, message);
-                        }
+                        Err(message) => self.report_frame(message),
                     }
                     self.pos += len;
                     self.next_block();
@@ -186,21 +188,20 @@ impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> Checked<R, F> {
 
     fn next_block(&mut self) {
         self.mode = Mode::Headers;
-        self.block = Block { start: self.base + self.pos as u64, ..Block::default() };
+        self.block = Block::default();
     }
 
+    /// Bytes that are not a header: they void the headers read before them.
     fn junk_line(&mut self, line_start: u64) {
-        self.block.junk_at.get_or_insert(line_start);
-        self.block.length = None;
-        self.block.other_header = false;
+        let junk_at = *self.block.junk_at.get_or_insert(line_start);
+        self.block = Block { junk_at: Some(junk_at), ..Block::default() };
     }
 
     fn end_in_header(&mut self) {
         if let Some(at) = self.block.junk_at {
             self.report(at, JUNK);
         } else if self.block.length.is_some() {
-            let start = self.block.start;
-            self.report(start, "the stream ended inside a header");
+            self.report_frame("the stream ended inside a header");
         }
         self.mode = Mode::Done;
     }
@@ -210,27 +211,21 @@ impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> Checked<R, F> {
         if text.is_empty() {
             match self.block.length.take() {
                 Some(Ok(len)) if len > MAX_BODY => {
-                    let start = self.block.start;
-                    self.report(
-                        start,
-                        format!(
-                            "a message of {len} bytes is larger than the limit of {MAX_BODY} bytes; skipped"
-                        ),
-                    );
+                    self.report_frame(format!(
+                        "a message of {len} bytes is larger than the limit of {MAX_BODY} bytes; skipped"
+                    ));
                     self.mode = Mode::SkipBody(len);
                 }
                 Some(Ok(len)) => self.mode = Mode::Body(len),
                 Some(Err(message)) => {
-                    let start = self.block.start;
-                    self.report(start, message);
+                    self.report_frame(message);
                     self.next_block();
                 }
                 None => {
                     if let Some(at) = self.block.junk_at.take() {
                         self.report(at, JUNK);
                     } else if self.block.other_header {
-                        let start = self.block.start;
-                        self.report(start, "a message header without Content-Length");
+                        self.report_frame("a message header without Content-Length");
                     }
                     // Blank lines between frames are harmless.
                     self.next_block();
@@ -241,7 +236,7 @@ impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> Checked<R, F> {
         // A header may follow junk on the same line (a body shorter than announced).
         let text = match find_ascii_ci(text, "content-length:") {
             Some(i) if i > 0 => {
-                self.block.junk_at.get_or_insert(line_start);
+                self.junk_line(line_start);
                 &text[i..]
             }
             _ => text,
@@ -251,11 +246,8 @@ impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> Checked<R, F> {
             Some((name, value)) if name.eq_ignore_ascii_case("content-length") => {
                 if let Some(at) = self.block.junk_at.take() {
                     self.report(at, JUNK);
-                    self.block.start = line_start;
-                    self.block.other_header = false;
-                } else if self.block.length.is_none() && !self.block.other_header {
-                    self.block.start = line_start;
                 }
+                self.block.start.get_or_insert(line_start);
                 self.block.length =
                     Some(value.parse::<usize>().map_err(|_| {
                         format!("invalid Content-Length `{}` in a message header", shorten(value))
@@ -264,9 +256,7 @@ impl<R: AsyncRead + Unpin, F: FnMut(Problem) + Unpin> Checked<R, F> {
             // Other headers (Content-Type) are dropped: the body is UTF-8 JSON or rejected.
             Some((name, _)) if is_header_name(name) => {
                 if self.block.junk_at.is_none() {
-                    if self.block.length.is_none() && !self.block.other_header {
-                        self.block.start = line_start;
-                    }
+                    self.block.start.get_or_insert(line_start);
                     self.block.other_header = true;
                 }
             }
