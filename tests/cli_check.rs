@@ -555,14 +555,18 @@ fn github_format() {
     );
 }
 
+/// Each `path:line:col: severity[code]: message` line up to the code.
+fn heads(stdout: &str) -> Vec<String> {
+    stdout.lines().map(|l| l.splitn(5, ':').take(4).collect::<Vec<_>>().join(":")).collect()
+}
+
 /// The faults planted in `examples/` (each marked by a `# FAULT:` comment). Add lines here as
 /// the rules for the others land (e.g. the `dvc.yaml` param missing from `params.yaml`).
 #[test]
 fn examples_report_their_faults() {
     let out = check_in(&repo_root(), &["examples"], None);
     assert_eq!(out.code, 1, "{}", out.stdout);
-    let heads: Vec<String> =
-        out.stdout.lines().map(|l| l.splitn(5, ':').take(4).collect::<Vec<_>>().join(":")).collect();
+    let heads = heads(&out.stdout);
     let train = "examples/cloud-training/.github/workflows/train.yml";
     for expected in [
         "examples/broken/.github/workflows/broken.yml:9:6: error[yaml-syntax]".to_string(),
@@ -583,8 +587,7 @@ fn examples_report_their_faults() {
 fn quick_start_output_is_what_readme_says() {
     let out = check_in(&repo_root(), &["examples/cloud-training"], None);
     let train = "examples/cloud-training/.github/workflows/train.yml";
-    let heads: Vec<String> =
-        out.stdout.lines().map(|l| l.splitn(5, ':').take(4).collect::<Vec<_>>().join(":")).collect();
+    let heads = heads(&out.stdout);
     assert_eq!(
         (out.code, heads, out.stderr.as_str()),
         (

@@ -12,7 +12,7 @@ fn run(input: &[u8]) -> (String, Vec<Problem>) {
     for piece in [input.len().max(1), 1, 2, 3, 7, 64, 1000] {
         let mut problems = Vec::new();
         let mut out = Vec::new();
-        let reader = tokio_test_reader(input, piece);
+        let reader = pieces(input, piece);
         rt.block_on(async {
             use tokio::io::AsyncReadExt;
             let mut checked = Checked::new(reader, |p| problems.push(p));
@@ -28,7 +28,7 @@ fn run(input: &[u8]) -> (String, Vec<Problem>) {
 }
 
 /// A reader that returns `input` at most `piece` bytes per read.
-fn tokio_test_reader(input: &[u8], piece: usize) -> Pieces {
+fn pieces(input: &[u8], piece: usize) -> Pieces {
     Pieces { data: input.to_vec(), pos: 0, piece }
 }
 

@@ -221,7 +221,7 @@ fn editing_a_key_line_above_its_mapping_is_incremental() {
     let text = "group0:  # stage 0\n  a: 1\n  b: 2\ngroup1:  # stage 1\n  a: 3\n  b:\n    c: 4\ngroup2: {}\n";
     // (after this text, bytes removed there, text inserted)
     for (needle, del, insert) in
-        [("# stage 1", 0, "5"), ("group1", 0, "x"), ("\n  b:", 0, " "), ("# stage", 2, "")]
+        [("# stage 1", 0, "5"), ("group1", 0, "x"), ("  a: 3\n  b:", 0, " # note"), ("# stage", 2, "")]
     {
         let at = text.find(needle).unwrap() + needle.len();
         let b = at + del;
